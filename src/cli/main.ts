@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { detectCommand } from './detect.js';
+import { modelsCommand } from './models.js';
+
+const USAGE = `usage: immich-people <command> [options]
+
+commands:
+  detect <file|dir>... [--embeddings] [--out file.jsonl]   faces in photos, as JSON Lines
+  models fetch                                             fetch and verify the embedded models
+`;
+
+const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
+  detect: detectCommand,
+  models: modelsCommand,
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`immich-people: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

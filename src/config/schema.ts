@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Every threshold is named here with the fixture measurement behind its default (see the perception files). */
+export const ConfigSchema = z.object({
+  models: z
+    .object({
+      /** Folder of fetched model files; relative paths resolve against the package root. */
+      dir: z.string().default('models'),
+      /** ONNX Runtime threads per session. One keeps sessions predictable; parallelise across photos instead. */
+      intraOpThreads: z.number().int().min(1).max(64).default(1),
+    })
+    .prefault({}),
+  perception: z
+    .object({
+      /** Which face models: our embedded ones, or SCRFD + ArcFace files from a path (e.g. Immich's model cache). */
+      faceBackend: z.enum(['embedded', 'onnx']).default('embedded'),
+      onnx: z
+        .object({
+          /** Immich's model-cache volume (or any folder holding facial-recognition/<name>/{detection,recognition}/model.onnx). */
+          modelCache: z.string().optional(),
+          /** Model pack name inside the cache, e.g. buffalo_l. */
+          modelName: z.string().default('buffalo_l'),
+          minScore: z.number().min(0).max(1).default(0.7),
+        })
+        .prefault({}),
+      detector: z
+        .object({
+          minScore: z.number().min(0).max(1).default(0.7),
+          nmsIou: z.number().min(0).max(1).default(0.3),
+          tiles: z.boolean().default(true),
+        })
+        .prefault({}),
+      /** Decoding refuses images with more pixels than this (decompression bombs). 100 MP covers 16-bit medium format. */
+      maxInputPixels: z.number().int().positive().default(100_000_000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,77 @@
+/** Types shared by every stage. Coordinates are pixels of the upright (EXIF-rotated) image. */
+
+export type Box = [x1: number, y1: number, x2: number, y2: number];
+export type Point = [x: number, y: number];
+
+/** A decoded image: 8-bit sRGB, 3 channels, row-major, interleaved RGBRGB… */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** An L2-normalised vector and the id of the model that made it. Never compare vectors of two models. */
+export interface Embedding {
+  readonly model: string;
+  readonly vector: Float32Array;
+}
+
+export interface FaceQuality {
+  /** true when the face is good enough to seed or join an identity. */
+  clear: boolean;
+  /** 0..1, higher is better; a soft summary of the measures below. */
+  score: number;
+  /** Variance of the Laplacian of the aligned 112×112 grey crop. */
+  blur: number;
+  /** Estimated head yaw in degrees from the landmarks; 0 is frontal, sign is image-left/right. */
+  yaw: number;
+  /** Face size in pixels: the shorter side of the box. */
+  size: number;
+}
+
+/** Five points in ArcFace order: eye L, eye R, nose, mouth L, mouth R (image-left / image-right). */
+export type FiveLandmarks = [Point, Point, Point, Point, Point];
+
+export interface DetectedFace {
+  box: Box;
+  score: number;
+  landmarks: FiveLandmarks;
+}
+
+export interface Face extends DetectedFace {
+  quality: FaceQuality;
+  embedding?: Embedding;
+}
+
+export interface UpperBody {
+  box: Box;
+  score: number;
+  embedding?: Embedding;
+}
+
+/** One person seen in one image. At least one of the two is present. */
+export interface Observation {
+  face?: Face;
+  upperBody?: UpperBody;
+}
+
+export interface FaceDetector {
+  readonly id: string;
+  detect(image: RgbImage): Promise<DetectedFace[]>;
+}
+
+/** Embeds faces from their five landmarks; one batched call per image. Vectors are L2-normalised. */
+export interface FaceEmbedder {
+  readonly id: string;
+  embed(image: RgbImage, faces: readonly DetectedFace[]): Promise<Float32Array[]>;
+}
+
+export interface PersonDetector {
+  readonly id: string;
+  detect(image: RgbImage): Promise<{ box: Box; score: number }[]>;
+}
+
+export interface BodyEmbedder {
+  readonly id: string;
+  embed(image: RgbImage, boxes: readonly Box[]): Promise<Float32Array[]>;
+}
