@@ -1,3 +1,88 @@
-export async function detectCommand(_args: readonly string[]): Promise<number> {
-  return 2;
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { listImages } from '../hosts/folder/walk.js';
+import { createFacePipeline } from '../perception/create.js';
+import { detectFiles, type ImageResult } from '../perception/detect-image.js';
+import type { Face } from '../types.js';
+import { Progress } from './progress.js';
+
+const USAGE = 'usage: immich-people detect <file|dir>... [--embeddings] [--out file.jsonl]\n';
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+function faceJson(face: Face, embeddings: boolean) {
+  return {
+    box: face.box.map((v) => round(v, 1)),
+    score: round(face.score, 4),
+    landmarks: face.landmarks.map(([x, y]) => [round(x, 1), round(y, 1)]),
+    quality: face.quality,
+    ...(embeddings && face.embedding
+      ? { model: face.embedding.model, embedding: Array.from(face.embedding.vector, (v) => round(v, 6)) }
+      : {}),
+  };
+}
+
+export function resultJson(result: ImageResult, embeddings: boolean) {
+  if ('error' in result) return { file: result.file, faces: [], error: result.error };
+  return {
+    file: result.file,
+    width: result.width,
+    height: result.height,
+    faces: result.faces.map((face) => faceJson(face, embeddings)),
+  };
+}
+
+function write(stream: NodeJS.WritableStream, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.write(line)) resolve();
+    else stream.once('drain', resolve).once('error', reject);
+  });
+}
+
+export async function detectCommand(args: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: { embeddings: { type: 'boolean', default: false }, out: { type: 'string' } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.positionals.length === 0) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  let files: string[];
+  try {
+    files = await listImages(parsed.positionals);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  const pipeline = await createFacePipeline(config);
+  const embeddings = parsed.values.embeddings ?? false;
+
+  const out: NodeJS.WritableStream = parsed.values.out ? createWriteStream(parsed.values.out) : process.stdout;
+  const progress = new Progress(files.length);
+  let failed = 0;
+  let faces = 0;
+  let done = 0;
+  for await (const result of detectFiles(files, pipeline, {
+    maxPixels: config.perception.maxInputPixels,
+    embeddings,
+  })) {
+    if ('error' in result) failed++;
+    faces += result.faces.length;
+    await write(out, `${JSON.stringify(resultJson(result, embeddings))}\n`);
+    progress.update(++done, result.file);
+  }
+  progress.done();
+  if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+  process.stderr.write(`${files.length} images, ${faces} faces, ${failed} failed\n`);
+  return 0;
 }

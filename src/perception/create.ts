@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { resolveModelsDir } from '../config/load.js';
+import { loadSession } from '../models/session.js';
+import { AlignedFaceEmbedder, FACEPLUGIN_FEATURE } from './aligned-embedder.js';
+import { FacePipeline, type StageTimer } from './face-pipeline.js';
+import { Landmark68 } from './landmarks.js';
+import { DEFAULT_ULTRAFACE, UltraFaceDetector } from './ultraface.js';
+import { createInsightFacePair } from './insightface.js';
+
+/** Builds the face pipeline that the config selects; sessions are created once per process. */
+export async function createFacePipeline(config: Config, timer?: StageTimer): Promise<FacePipeline> {
+  const threads = { intraOpThreads: config.models.intraOpThreads };
+  if (config.perception.faceBackend === 'onnx') {
+    const { detector, embedder } = await createInsightFacePair(config, threads);
+    return new FacePipeline(detector, embedder, undefined, timer);
+  }
+  const dir = resolveModelsDir(config);
+  const [detect, landmark, feature] = await Promise.all([
+    loadSession(join(dir, 'fr_detect.onnx'), threads),
+    loadSession(join(dir, 'fr_landmark.onnx'), threads),
+    loadSession(join(dir, 'fr_feature.onnx'), threads),
+  ]);
+  const { minScore, nmsIou, tiles } = config.perception.detector;
+  const detector = new UltraFaceDetector(
+    detect,
+    new Landmark68(landmark),
+    { ...DEFAULT_ULTRAFACE, minScore, nmsIou, tiles },
+    timer,
+  );
+  return new FacePipeline(detector, new AlignedFaceEmbedder(feature, FACEPLUGIN_FEATURE), undefined, timer);
+}

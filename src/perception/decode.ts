@@ -1,0 +1,66 @@
+import sharp, { type Metadata } from 'sharp';
+import type { RgbImage } from '../types.js';
+
+export type DecodeFailure = 'empty' | 'unsupported' | 'too-large' | 'corrupt';
+
+/** A per-image decoding failure with a message a user can act on. */
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly reason: DecodeFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this before decoding them (decompression bombs). */
+  maxPixels: number;
+}
+
+function explain(error: unknown, maxPixels: number): ImageDecodeError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/empty/i.test(message)) return new ImageDecodeError('empty', 'empty file (0 bytes)');
+  if (/unsupported image format|bad seek|not a known file format/i.test(message)) {
+    return new ImageDecodeError('unsupported', 'not an image in a format this build can decode');
+  }
+  if (/pixel limit/i.test(message)) {
+    return new ImageDecodeError('too-large', `image has more than ${maxPixels} pixels (decompression-bomb guard)`);
+  }
+  return new ImageDecodeError('corrupt', `corrupt or truncated image: ${message.trim()}`);
+}
+
+/**
+ * Decodes once to upright 8-bit sRGB: applies EXIF orientation, flattens alpha onto white, converts grey,
+ * CMYK and 16-bit input. Truncated data is an error rather than a half-grey picture.
+ */
+export async function decodeImage(input: Buffer | string, options: DecodeOptions): Promise<RgbImage> {
+  if (Buffer.isBuffer(input) && input.length === 0) throw new ImageDecodeError('empty', 'empty file (0 bytes)');
+  const source = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'truncated', animated: false });
+  let header: Metadata;
+  try {
+    header = await source.metadata();
+  } catch (error) {
+    throw explain(error, options.maxPixels);
+  }
+  const pixels = (header.width ?? 0) * (header.height ?? 0);
+  if (pixels > options.maxPixels) {
+    throw new ImageDecodeError(
+      'too-large',
+      `image is ${header.width}×${header.height} (${(pixels / 1e6).toFixed(0)} MP), above the limit of ${(options.maxPixels / 1e6).toFixed(0)} MP (decompression-bomb guard; raise perception.maxInputPixels to allow it)`,
+    );
+  }
+  try {
+    const { data, info } = await source
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (error) {
+    throw explain(error, options.maxPixels);
+  }
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import type { Face, RgbImage } from '../types.js';
+import { decodeImage } from './decode.js';
+import type { FacePipeline, StageTimer } from './face-pipeline.js';
+
+export type ImageResult =
+  { file: string; width: number; height: number; faces: Face[] } | { file: string; faces: []; error: string };
+
+/**
+ * Runs the face pipeline over files one after another while the next file is read and decoded on libuv's
+ * threads, so decoding overlaps inference. A failing image becomes an error result; the run goes on.
+ */
+export async function* detectFiles(
+  files: readonly string[],
+  pipeline: FacePipeline,
+  options: { maxPixels: number; embeddings: boolean; timer?: StageTimer },
+): AsyncGenerator<ImageResult> {
+  const timer = options.timer ?? (() => {});
+  const load = async (file: string): Promise<RgbImage> => {
+    const bytes = await readFile(file);
+    const start = performance.now();
+    const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+    timer('decode', performance.now() - start);
+    return image;
+  };
+  const settle = (promise: Promise<RgbImage>) =>
+    promise.then(
+      (image) => ({ image }),
+      (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+    );
+
+  let next = files.length > 0 ? settle(load(files[0])) : null;
+  for (let i = 0; i < files.length; i++) {
+    const current = await next!;
+    next = i + 1 < files.length ? settle(load(files[i + 1])) : null;
+    if ('error' in current) {
+      yield { file: files[i], faces: [], error: current.error };
+      continue;
+    }
+    try {
+      const faces = await pipeline.analyze(current.image, { embeddings: options.embeddings });
+      yield { file: files[i], width: current.image.width, height: current.image.height, faces };
+    } catch (error) {
+      yield { file: files[i], faces: [], error: `analysis failed: ${(error as Error).message}` };
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import sharp from 'sharp';
+import type { RgbImage } from '../types.js';
+
+/** An integer pixel rectangle inside an image. */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Crops `region` from the decoded pixels and resizes it to exactly outWidth×outHeight (aspect not kept).
+ * libvips resamples with a proper low-pass filter, so large photos do not alias into the models' inputs;
+ * it works on the already decoded raw pixels, so nothing is decoded twice.
+ */
+export async function resizeRegion(
+  image: RgbImage,
+  region: Region,
+  outWidth: number,
+  outHeight: number,
+): Promise<Uint8Array> {
+  const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract(region)
+    .resize(outWidth, outHeight, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+export interface Normalisation {
+  /** Per channel, in the order the model reads them. */
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+  /** Feed channels as B,G,R instead of R,G,B. */
+  bgr?: boolean;
+}
+
+/** Interleaved RGB bytes → planar float32 (one CHW image) written into `out` at `offset`. */
+export function writeChw(
+  rgb: Uint8Array,
+  pixels: number,
+  norm: Normalisation,
+  out: Float32Array = new Float32Array(3 * pixels),
+  offset = 0,
+): Float32Array {
+  const order = norm.bgr ? [2, 1, 0] : [0, 1, 2];
+  for (let c = 0; c < 3; c++) {
+    const source = order[c];
+    const mean = norm.mean[c];
+    const scale = 1 / norm.std[c];
+    const base = offset + c * pixels;
+    for (let p = 0, s = source; p < pixels; p++, s += 3) out[base + p] = (rgb[s] - mean) * scale;
+  }
+  return out;
+}
+
+/** ITU-R BT.601 luma of interleaved RGB bytes. */
+export function toGrey(rgb: Uint8Array, pixels: number, out: Float32Array = new Float32Array(pixels)): Float32Array {
+  for (let p = 0, s = 0; p < pixels; p++, s += 3) out[p] = 0.299 * rgb[s] + 0.587 * rgb[s + 1] + 0.114 * rgb[s + 2];
+  return out;
+}
+
+/** The integer region covering a float box, clipped to the image; at least 1×1. */
+export function regionOf(box: readonly [number, number, number, number], width: number, height: number): Region {
+  const left = Math.min(Math.max(Math.floor(box[0]), 0), width - 1);
+  const top = Math.min(Math.max(Math.floor(box[1]), 0), height - 1);
+  const right = Math.min(Math.max(Math.ceil(box[2]), left + 1), width);
+  const bottom = Math.min(Math.max(Math.ceil(box[3]), top + 1), height);
+  return { left, top, width: right - left, height: bottom - top };
+}

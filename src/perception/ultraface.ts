@@ -1,0 +1,119 @@
+import type * as ort from 'onnxruntime-node';
+import { ort as runtime } from '../models/session.js';
+import type { Box, DetectedFace, FaceDetector, RgbImage } from '../types.js';
+import { clipBox, nms } from './geometry.js';
+import { resizeRegion, writeChw, type Normalisation, type Region } from './image-ops.js';
+import type { Landmark68 } from './landmarks.js';
+import { DEFAULT_TILES, gridSize, mergeTileDetections, tileRegions, type RegionDetection } from './tiling.js';
+
+const WIDTH = 320;
+const HEIGHT = 240;
+/** RGB, (x − 127)/128. The faceplugin browser code fed BGR by mistake; RGB found 27 vs 20 crowd faces (models.md §2.1). */
+const NORMALISATION: Normalisation = { mean: [127, 127, 127], std: [128, 128, 128] };
+
+export interface UltraFaceOptions {
+  /** 0.7 found a face in 61/61 single-person photos with one false positive on a 2500×2070 photo (models.md §3.1). */
+  minScore: number;
+  /** UltraFace's own NMS IoU. */
+  nmsIou: number;
+  tiles: boolean;
+  /** A full frame with at least this many faces is a group photo: tiles find the small faces among them. */
+  groupFaces: number;
+  /**
+   * Tiles enlarge background texture, so a face seen only in a tile must score higher. On the fixtures every
+   * tile-only false positive scored 0.71–0.93 (hands, foliage, a tie), every real tile-found face ≥ 0.99.
+   */
+  tileMinScore: number;
+}
+
+/**
+ * Face boxes are taller than wide. Real fixture faces span width/height 0.55–0.95; the false positives that
+ * survived NMS were a cactus row at 2.66 and edge slivers at 0.22–0.39.
+ */
+export const FACE_ASPECT = { min: 0.45, max: 1.5 } as const;
+
+function plausibleFace(box: Box): boolean {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  return w >= 1 && h >= 1 && w / h >= FACE_ASPECT.min && w / h <= FACE_ASPECT.max;
+}
+
+export const DEFAULT_ULTRAFACE: UltraFaceOptions = {
+  minScore: 0.7,
+  nmsIou: 0.3,
+  tiles: true,
+  groupFaces: 3,
+  tileMinScore: 0.95,
+};
+
+export type StageTimer = (stage: 'detect' | 'landmarks', ms: number) => void;
+
+/** UltraFace RFB-320 boxes + the 68-point regressor reduced to five points: the embedded face detector. */
+export class UltraFaceDetector implements FaceDetector {
+  readonly id = 'ultraface-rfb320+landmark68';
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly landmarks: Landmark68,
+    private readonly options: UltraFaceOptions = DEFAULT_ULTRAFACE,
+    private readonly timer?: StageTimer,
+  ) {}
+
+  /** Raw detections in one region of the image, in image pixels, before cross-region merging. */
+  private async detectRegion(image: RgbImage, region: Region, minScore: number): Promise<RegionDetection[]> {
+    const rgb = await resizeRegion(image, region, WIDTH, HEIGHT);
+    const input = writeChw(rgb, WIDTH * HEIGHT, NORMALISATION);
+    const result = await this.session.run({
+      [this.session.inputNames[0]]: new runtime.Tensor('float32', input, [1, 3, HEIGHT, WIDTH]),
+    });
+    const scores = result.scores.data as Float32Array;
+    const boxes = result.boxes.data as Float32Array;
+    const found: Box[] = [];
+    const foundScores: number[] = [];
+    for (let i = 0, n = scores.length / 2; i < n; i++) {
+      const score = scores[2 * i + 1];
+      if (score < minScore) continue;
+      found.push(
+        clipBox(
+          [
+            region.left + boxes[4 * i] * region.width,
+            region.top + boxes[4 * i + 1] * region.height,
+            region.left + boxes[4 * i + 2] * region.width,
+            region.top + boxes[4 * i + 3] * region.height,
+          ],
+          image.width,
+          image.height,
+        ),
+      );
+      foundScores.push(score);
+    }
+    const tile = region.width === image.width && region.height === image.height ? null : region;
+    return nms(found, foundScores, this.options.nmsIou).map((i) => ({ box: found[i], score: foundScores[i], tile }));
+  }
+
+  async detectBoxes(image: RgbImage): Promise<{ box: Box; score: number }[]> {
+    const whole = { left: 0, top: 0, width: image.width, height: image.height };
+    const full = await this.detectRegion(image, whole, this.options.minScore);
+    let grid = this.options.tiles ? gridSize(image.width, image.height, DEFAULT_TILES) : 1;
+    if (this.options.tiles && grid === 1 && full.length >= this.options.groupFaces) grid = 2;
+    const tiles = tileRegions(image.width, image.height, grid);
+    const all = [...full];
+    for (const tile of tiles) all.push(...(await this.detectRegion(image, tile, this.options.tileMinScore)));
+    return mergeTileDetections(all, image.width, image.height, this.options.nmsIou)
+      .filter((d) => plausibleFace(d.box))
+      .map(({ box, score }) => ({ box, score }));
+  }
+
+  async detect(image: RgbImage): Promise<DetectedFace[]> {
+    let start = performance.now();
+    const found = await this.detectBoxes(image);
+    this.timer?.('detect', performance.now() - start);
+    start = performance.now();
+    const points = await this.landmarks.locate(
+      image,
+      found.map((f) => f.box),
+    );
+    this.timer?.('landmarks', performance.now() - start);
+    return found.map((f, i) => ({ box: f.box, score: f.score, landmarks: points[i] }));
+  }
+}
