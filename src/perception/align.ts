@@ -64,8 +64,14 @@ export function applySimilarity(t: Similarity, p: Point): Point {
 /**
  * Warps the face to the template: each output pixel is mapped back through the inverse similarity and sampled
  * bilinearly; outside the image is black (as cv2.warpAffine). Returns interleaved RGB bytes, size×size.
+ * `inside`, when given, gets 1 for each output pixel sampled wholly from inside the image.
  */
-export function warpAligned(image: RgbImage, toTemplate: Similarity, size = ALIGNED_SIZE): Uint8Array {
+export function warpAligned(
+  image: RgbImage,
+  toTemplate: Similarity,
+  size = ALIGNED_SIZE,
+  inside?: Uint8Array,
+): Uint8Array {
   const { a, b, tx, ty } = toTemplate;
   const det = a * a + b * b;
   // inverse of [[a, -b], [b, a]] is [[a, b], [-b, a]] / det
@@ -87,6 +93,7 @@ export function warpAligned(image: RgbImage, toTemplate: Similarity, size = ALIG
       const y0 = Math.floor(srcY);
       const fx = srcX - x0;
       const fy = srcY - y0;
+      if (inside && x0 >= 0 && y0 >= 0 && x0 < maxX && y0 < maxY) inside[y * size + x] = 1;
       for (let c = 0; c < 3; c++) {
         const p00 = x0 >= 0 && y0 >= 0 && x0 <= maxX && y0 <= maxY ? data[(y0 * width + x0) * 3 + c] : 0;
         const p10 = x0 + 1 >= 0 && y0 >= 0 && x0 + 1 <= maxX && y0 <= maxY ? data[(y0 * width + x0 + 1) * 3 + c] : 0;
@@ -105,8 +112,13 @@ export function warpAligned(image: RgbImage, toTemplate: Similarity, size = ALIG
 }
 
 /** Aligns one face given its five landmarks; the crop every embedder and the blur measure share. */
-export function alignFace(image: RgbImage, landmarks: FiveLandmarks, size = ALIGNED_SIZE): Uint8Array {
+export function alignFace(
+  image: RgbImage,
+  landmarks: FiveLandmarks,
+  size = ALIGNED_SIZE,
+  inside?: Uint8Array,
+): Uint8Array {
   const scale = size / ALIGNED_SIZE;
   const template = ARCFACE_TEMPLATE.map(([x, y]) => [x * scale, y * scale] as Point);
-  return warpAligned(image, estimateSimilarity(landmarks, template), size);
+  return warpAligned(image, estimateSimilarity(landmarks, template), size, inside);
 }

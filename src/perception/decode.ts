@@ -40,7 +40,8 @@ export async function decodeImage(input: Buffer | string, options: DecodeOptions
   const source = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'truncated', animated: false });
   let header: Metadata;
   try {
-    header = await source.metadata();
+    // the header alone, without the pixel limit, so that a bomb is refused with its real size
+    header = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw explain(error, options.maxPixels);
   }

@@ -1,5 +1,5 @@
 import type { DetectedFace, Face, FaceDetector, FaceEmbedder, RgbImage } from '../types.js';
-import { alignFace } from './align.js';
+import { ALIGNED_SIZE, alignFace } from './align.js';
 import { assessFace, DEFAULT_QUALITY, type QualityThresholds } from './quality.js';
 
 export type Stage = 'decode' | 'detect' | 'landmarks' | 'align' | 'embed';
@@ -30,12 +30,13 @@ export class FacePipeline {
   async analyze(image: RgbImage, options: AnalyzeOptions = { embeddings: true }): Promise<Face[]> {
     const detected: DetectedFace[] = await this.detector.detect(image);
     let start = performance.now();
-    const crops = detected.map((face) => alignFace(image, face.landmarks));
+    const masks = detected.map(() => new Uint8Array(ALIGNED_SIZE * ALIGNED_SIZE));
+    const crops = detected.map((face, i) => alignFace(image, face.landmarks, ALIGNED_SIZE, masks[i]));
     this.timer('align', performance.now() - start);
 
     const faces: Face[] = detected.map((face, i) => ({
       ...face,
-      quality: assessFace({ ...face, aligned: crops[i] }, this.thresholds),
+      quality: assessFace({ ...face, aligned: crops[i], inside: masks[i] }, this.thresholds),
     }));
     if (!options.embeddings || faces.length === 0) return faces;
 

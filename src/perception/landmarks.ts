@@ -23,31 +23,54 @@ export function reduce68To5(xy: ArrayLike<number>): FiveLandmarks {
   return [point([37, 38, 40, 41]), point([43, 44, 46, 47]), point([30]), point([48, 60]), point([54, 64])];
 }
 
-/** fr_landmark: 64×64 grey /256 → 68 points in 0..1 of the crop. */
+/** The five points of a face seen in a mirror: x flips and image-left/right swap. */
+export function unmirror(points: FiveLandmarks, width: number): FiveLandmarks {
+  const flip = ([x, y]: Point): Point => [width - x, y];
+  return [flip(points[1]), flip(points[0]), flip(points[2]), flip(points[4]), flip(points[3])];
+}
+
+/**
+ * fr_landmark: 64×64 grey /256 → 68 points in 0..1 of the crop.
+ * With `mirror`, each crop also runs flipped (in the same batch) and the two answers are averaged. On people/ this
+ * raised the weakest genuine pair's cosine from 0.464 to 0.483 (mean 0.728 → 0.729) for 0.5 ms per face.
+ */
 export class Landmark68 {
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly mirror = true,
+  ) {}
 
   async locate(image: RgbImage, boxes: readonly Box[]): Promise<FiveLandmarks[]> {
     if (boxes.length === 0) return [];
     const crops = boxes.map((box) => landmarkCrop(box, image.width, image.height));
     const pixels = INPUT * INPUT;
-    const input = new Float32Array(boxes.length * pixels);
+    const n = boxes.length;
+    const batch = this.mirror ? 2 * n : n;
+    const input = new Float32Array(batch * pixels);
     const grey = new Float32Array(pixels);
     const resized = await Promise.all(crops.map((crop) => resizeRegion(image, crop, INPUT, INPUT)));
     resized.forEach((rgb, i) => {
       toGrey(rgb, pixels, grey);
       for (let p = 0; p < pixels; p++) input[i * pixels + p] = grey[p] / 256;
+      if (!this.mirror) return;
+      const base = (n + i) * pixels;
+      for (let y = 0; y < INPUT; y++) {
+        for (let x = 0; x < INPUT; x++) input[base + y * INPUT + x] = grey[y * INPUT + (INPUT - 1 - x)] / 256;
+      }
     });
-    const tensor = new runtime.Tensor('float32', input, [boxes.length, 1, INPUT, INPUT]);
+    const tensor = new runtime.Tensor('float32', input, [batch, 1, INPUT, INPUT]);
     const result = await this.session.run({ [this.session.inputNames[0]]: tensor });
     const output = result[this.session.outputNames[0]].data as Float32Array;
+    // five points in crop units (0..1), for crop i of the batch
+    const five = (i: number) => reduce68To5(output.subarray(i * 136, (i + 1) * 136));
     return crops.map((crop, i) => {
-      const xy = new Float64Array(136);
-      for (let k = 0; k < 68; k++) {
-        xy[2 * k] = crop.left + output[i * 136 + 2 * k] * crop.width;
-        xy[2 * k + 1] = crop.top + output[i * 136 + 2 * k + 1] * crop.height;
+      let unit = five(i);
+      if (this.mirror) {
+        // a pixel's centre at x maps to 63 − x in the flipped crop: 1 − x − 1/64 in unit coordinates
+        const flipped = unmirror(five(n + i), 1 - 1 / INPUT);
+        unit = unit.map(([x, y], k) => [(x + flipped[k][0]) / 2, (y + flipped[k][1]) / 2]) as FiveLandmarks;
       }
-      return reduce68To5(xy);
+      return unit.map(([x, y]) => [crop.left + x * crop.width, crop.top + y * crop.height]) as FiveLandmarks;
     });
   }
 }
