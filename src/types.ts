@@ -45,7 +45,10 @@ export interface Face extends DetectedFace {
 
 export interface UpperBody {
   box: Box;
+  /** The person detector's score, or the face's score for a body anchored on a face. */
   score: number;
+  /** 'person': found by the person detector; 'face': placed below a face that no person detection matched. */
+  source: 'person' | 'face';
   embedding?: Embedding;
 }
 
