@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'models/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'models/', 'node_modules/', 'coverage/', 'scratch/', 'bench/tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
