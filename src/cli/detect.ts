@@ -2,9 +2,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
-import { createFacePipeline } from '../perception/create.js';
+import { createBodyPerception, createFacePipeline } from '../perception/create.js';
 import { detectFiles, type ImageResult } from '../perception/detect-image.js';
-import type { Face } from '../types.js';
+import type { Face, UpperBody } from '../types.js';
 import { Progress } from './progress.js';
 
 const USAGE = 'usage: immich-people detect <file|dir>... [--embeddings] [--out file.jsonl]\n';
@@ -23,13 +23,29 @@ function faceJson(face: Face, embeddings: boolean) {
   };
 }
 
+function upperBodyJson(body: UpperBody, embeddings: boolean) {
+  return {
+    box: body.box.map((v) => round(v, 1)),
+    score: round(body.score, 4),
+    source: body.source,
+    ...(embeddings && body.embedding
+      ? { model: body.embedding.model, embedding: Array.from(body.embedding.vector, (v) => round(v, 6)) }
+      : {}),
+  };
+}
+
+/** `faces` stays as the face-only view; `observations` pairs each face with its upper body and adds body-only ones. */
 export function resultJson(result: ImageResult, embeddings: boolean) {
-  if ('error' in result) return { file: result.file, faces: [], error: result.error };
+  if ('error' in result) return { file: result.file, faces: [], observations: [], error: result.error };
   return {
     file: result.file,
     width: result.width,
     height: result.height,
     faces: result.faces.map((face) => faceJson(face, embeddings)),
+    observations: result.observations.map((o) => ({
+      face: o.face ? faceJson(o.face, embeddings) : null,
+      upperBody: o.upperBody ? upperBodyJson(o.upperBody, embeddings) : null,
+    })),
   };
 }
 
@@ -64,7 +80,7 @@ export async function detectCommand(args: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const pipeline = await createFacePipeline(config);
+  const [pipeline, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
   const embeddings = parsed.values.embeddings ?? false;
 
   const out: NodeJS.WritableStream = parsed.values.out ? createWriteStream(parsed.values.out) : process.stdout;
@@ -75,6 +91,7 @@ export async function detectCommand(args: readonly string[]): Promise<number> {
   for await (const result of detectFiles(files, pipeline, {
     maxPixels: config.perception.maxInputPixels,
     embeddings,
+    bodies,
   })) {
     if ('error' in result) failed++;
     faces += result.faces.length;

@@ -30,6 +30,14 @@ export const ConfigSchema = z.object({
           tiles: z.boolean().default(true),
         })
         .prefault({}),
+      bodies: z
+        .object({
+          /** Detect upper bodies and read clothing; off, observations are faces with face-anchored torsos only. */
+          enabled: z.boolean().default(true),
+          minScore: z.number().min(0).max(1).default(0.35),
+          nmsIou: z.number().min(0).max(1).default(0.5),
+        })
+        .prefault({}),
       /** Decoding refuses images with more pixels than this (decompression bombs). 100 MP covers 16-bit medium format. */
       maxInputPixels: z.number().int().positive().default(100_000_000),
     })

@@ -7,6 +7,26 @@ import { FacePipeline, type StageTimer } from './face-pipeline.js';
 import { Landmark68 } from './landmarks.js';
 import { DEFAULT_ULTRAFACE, UltraFaceDetector } from './ultraface.js';
 import { createInsightFacePair } from './insightface.js';
+import { HsvTorsoEmbedder } from './clothing.js';
+import { NanoDetPersonDetector } from './nanodet.js';
+import type { BodyPerception, BodyStage } from './observations.js';
+
+/** Builds the body half of perception when the config enables it. */
+export async function createBodyPerception(
+  config: Config,
+  timer?: (stage: BodyStage, ms: number) => void,
+): Promise<BodyPerception | null> {
+  const { enabled, minScore, nmsIou } = config.perception.bodies;
+  if (!enabled) return null;
+  const session = await loadSession(join(resolveModelsDir(config), 'nanodet.onnx'), {
+    intraOpThreads: config.models.intraOpThreads,
+  });
+  return {
+    detector: new NanoDetPersonDetector(session, { minScore, nmsIou }),
+    embedder: new HsvTorsoEmbedder(),
+    timer,
+  };
+}
 
 /** Builds the face pipeline that the config selects; sessions are created once per process. */
 export async function createFacePipeline(config: Config, timer?: StageTimer): Promise<FacePipeline> {

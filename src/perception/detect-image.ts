@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { Face, RgbImage } from '../types.js';
+import type { Face, Observation, RgbImage } from '../types.js';
 import { decodeImage } from './decode.js';
 import type { FacePipeline, StageTimer } from './face-pipeline.js';
+import { observe, type BodyPerception } from './observations.js';
 
 export type ImageResult =
-  { file: string; width: number; height: number; faces: Face[] } | { file: string; faces: []; error: string };
+  | { file: string; width: number; height: number; faces: Face[]; observations: Observation[] }
+  | { file: string; faces: []; observations: []; error: string };
 
 /**
  * Runs the face pipeline over files one after another while the next file is read and decoded on libuv's
@@ -13,7 +15,7 @@ export type ImageResult =
 export async function* detectFiles(
   files: readonly string[],
   pipeline: FacePipeline,
-  options: { maxPixels: number; embeddings: boolean; timer?: StageTimer },
+  options: { maxPixels: number; embeddings: boolean; bodies: BodyPerception | null; timer?: StageTimer },
 ): AsyncGenerator<ImageResult> {
   const timer = options.timer ?? (() => {});
   const load = async (file: string): Promise<RgbImage> => {
@@ -34,14 +36,18 @@ export async function* detectFiles(
     const current = await next!;
     next = i + 1 < files.length ? settle(load(files[i + 1])) : null;
     if ('error' in current) {
-      yield { file: files[i], faces: [], error: current.error };
+      yield { file: files[i], faces: [], observations: [], error: current.error };
       continue;
     }
     try {
-      const faces = await pipeline.analyze(current.image, { embeddings: options.embeddings });
-      yield { file: files[i], width: current.image.width, height: current.image.height, faces };
+      const { image } = current;
+      const faces = await pipeline.analyze(image, { embeddings: options.embeddings });
+      const observations = options.bodies
+        ? await observe(image, faces, options.bodies, { embeddings: options.embeddings })
+        : faces.map((face) => ({ face }));
+      yield { file: files[i], width: image.width, height: image.height, faces, observations };
     } catch (error) {
-      yield { file: files[i], faces: [], error: `analysis failed: ${(error as Error).message}` };
+      yield { file: files[i], faces: [], observations: [], error: `analysis failed: ${(error as Error).message}` };
     }
   }
 }

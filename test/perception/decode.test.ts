@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Color } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, ImageDecodeError } from '../../src/perception/decode.js';
 import { fixture, HAS_FIXTURES } from '../helpers/fixtures.js';
@@ -40,7 +40,7 @@ async function reason(input: Buffer, options = LIMIT): Promise<string> {
   throw new Error('decoding should have failed');
 }
 
-const solid = (channels: 1 | 2 | 3 | 4, background: sharp.Color) =>
+const solid = (channels: 1 | 2 | 3 | 4, background: Color) =>
   sharp({ create: { width: 6, height: 4, channels: channels as 3 | 4, background } });
 
 describe('decodeImage', () => {
