@@ -4,8 +4,10 @@ import { boxArea, intersectionArea } from './geometry.js';
 /**
  * How well a face fits as the head of an upper body, 0 when it cannot be:
  * - overlap: most of the face lies inside the upper-body box (≥ 60 %);
- * - position: the face centre sits in the top part (0–45 % of the height) and near the horizontal middle;
- * - size: face area is 2–40 % of the upper body's, as for heads on torsos from close-ups to full figures.
+ * - position: the face centre sits in the top part (0–65 % of the height) and near the horizontal middle; in
+ *   close-ups the person box is the whole frame and the face centre measured 0.46–0.56 down it on the fixtures;
+ * - size: face area is 2–60 % of the upper body's, as for heads on torsos from close-ups to full figures (NanoDet
+ *   sometimes boxes only head and shoulders).
  * The score rewards a centred face high in the box with a typical size ratio (~12 %).
  */
 export function headFit(face: Box, upper: Box): number {
@@ -18,12 +20,12 @@ export function headFit(face: Box, upper: Box): number {
   const h = upper[3] - upper[1];
   const dx = ((face[0] + face[2]) / 2 - (upper[0] + upper[2]) / 2) / w;
   const dy = ((face[1] + face[3]) / 2 - upper[1]) / h;
-  if (Math.abs(dx) > 0.35 || dy < 0 || dy > 0.45) return 0;
+  if (Math.abs(dx) > 0.35 || dy < 0 || dy > 0.65) return 0;
   const ratio = faceArea / upperArea;
-  if (ratio < 0.02 || ratio > 0.4) return 0;
+  if (ratio < 0.02 || ratio > 0.6) return 0;
   const centred = 1 - Math.abs(dx) / 0.35;
-  const high = 1 - Math.max(0, dy - 0.2) / 0.25;
-  const typical = 1 - Math.abs(Math.log(ratio / 0.12)) / Math.log(0.4 / 0.02);
+  const high = 1 - Math.max(0, dy - 0.25) / 0.45;
+  const typical = 1 - Math.abs(Math.log(ratio / 0.12)) / Math.log(0.6 / 0.02);
   return inside * centred * high * Math.max(0.1, typical);
 }
 
