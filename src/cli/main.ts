@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { detectCommand } from './detect.js';
 import { modelsCommand } from './models.js';
+import { scanCommand } from './scan.js';
 
 const USAGE = `usage: immich-people <command> [options]
 
 commands:
+  scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster]
+                                                           find and group the people in a folder of photos
   detect <file|dir>... [--embeddings] [--out file.jsonl]   faces in photos, as JSON Lines
   models fetch                                             fetch and verify the embedded models
 `;
@@ -12,6 +15,7 @@ commands:
 const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   detect: detectCommand,
   models: modelsCommand,
+  scan: scanCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

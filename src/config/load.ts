@@ -8,6 +8,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variables that override the config file, and where each lands. */
 const ENV_OVERRIDES: readonly { variable: string; path: readonly string[]; parse?: (value: string) => unknown }[] = [
+  { variable: 'IMMICH_PEOPLE_DB', path: ['store', 'path'] },
   { variable: 'IMMICH_PEOPLE_MODELS_DIR', path: ['models', 'dir'] },
   { variable: 'IMMICH_PEOPLE_THREADS', path: ['models', 'intraOpThreads'], parse: Number },
   { variable: 'IMMICH_PEOPLE_FACE_BACKEND', path: ['perception', 'faceBackend'] },

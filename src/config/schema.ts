@@ -2,6 +2,12 @@ import { z } from 'zod';
 
 /** Every threshold is named here with the fixture measurement behind its default (see the perception files). */
 export const ConfigSchema = z.object({
+  store: z
+    .object({
+      /** The SQLite store; its HNSW caches are written beside it. */
+      path: z.string().default('immich-people.db'),
+    })
+    .prefault({}),
   models: z
     .object({
       /** Folder of fetched model files; relative paths resolve against the package root. */
@@ -36,6 +42,11 @@ export const ConfigSchema = z.object({
           enabled: z.boolean().default(true),
           minScore: z.number().min(0).max(1).default(0.35),
           nmsIou: z.number().min(0).max(1).default(0.5),
+          /**
+           * Upper-body descriptor: 'hsv' is the 2-stripe colour histogram (no model, ~1 ms); 'hsv+cnn' adds the centred
+           * CenterNet-backbone term (AUC 0.996 vs 0.979, models.md §4.4) and needs `immich-people models body-mean`.
+           */
+          embedder: z.enum(['hsv', 'hsv+cnn']).default('hsv'),
         })
         .prefault({}),
       /** Decoding refuses images with more pixels than this (decompression bombs). 100 MP covers 16-bit medium format. */

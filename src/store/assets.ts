@@ -1,0 +1,114 @@
+import type { Db } from './database.js';
+
+export type AssetStatus = 'pending' | 'done' | 'failed';
+
+export interface AssetRow {
+  id: number;
+  source: string;
+  sourceId: string;
+  contentHash: string | null;
+  capturedAt: number | null;
+  latitude: number | null;
+  longitude: number | null;
+  width: number | null;
+  height: number | null;
+  status: AssetStatus;
+  error: string | null;
+  attempts: number;
+}
+
+interface RawAsset {
+  id: number;
+  source: string;
+  source_id: string;
+  content_hash: string | null;
+  captured_at: number | null;
+  latitude: number | null;
+  longitude: number | null;
+  width: number | null;
+  height: number | null;
+  status: AssetStatus;
+  error: string | null;
+  attempts: number;
+}
+
+const toRow = (r: RawAsset): AssetRow => ({
+  id: r.id,
+  source: r.source,
+  sourceId: r.source_id,
+  contentHash: r.content_hash,
+  capturedAt: r.captured_at,
+  latitude: r.latitude,
+  longitude: r.longitude,
+  width: r.width,
+  height: r.height,
+  status: r.status,
+  error: r.error,
+  attempts: r.attempts,
+});
+
+export interface AssetIdentity {
+  source: string;
+  sourceId: string;
+  contentHash: string;
+  capturedAt: number | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
+export class AssetRepository {
+  constructor(private readonly db: Db) {}
+
+  get(source: string, sourceId: string): AssetRow | undefined {
+    const raw = this.db
+      .prepare<[string, string], RawAsset>('SELECT * FROM assets WHERE source = ? AND source_id = ?')
+      .get(source, sourceId);
+    return raw && toRow(raw);
+  }
+
+  list(source?: string): AssetRow[] {
+    const rows = source
+      ? this.db.prepare<[string], RawAsset>('SELECT * FROM assets WHERE source = ? ORDER BY source_id').all(source)
+      : this.db.prepare<[], RawAsset>('SELECT * FROM assets ORDER BY source, source_id').all();
+    return rows.map(toRow);
+  }
+
+  /**
+   * Records an asset about to be analysed. A new content hash resets it to pending; an unchanged one keeps its
+   * status, so an interrupted scan resumes with what is still pending.
+   */
+  upsert(asset: AssetIdentity, now = Date.now()): AssetRow {
+    this.db
+      .prepare(
+        `INSERT INTO assets (source, source_id, content_hash, captured_at, latitude, longitude, updated_at)
+         VALUES (@source, @sourceId, @contentHash, @capturedAt, @latitude, @longitude, @now)
+         ON CONFLICT (source, source_id) DO UPDATE SET
+           status = CASE WHEN content_hash IS excluded.content_hash THEN status ELSE 'pending' END,
+           attempts = CASE WHEN content_hash IS excluded.content_hash THEN attempts ELSE 0 END,
+           content_hash = excluded.content_hash, captured_at = excluded.captured_at,
+           latitude = excluded.latitude, longitude = excluded.longitude, updated_at = excluded.updated_at`,
+      )
+      .run({ ...asset, now });
+    return this.get(asset.source, asset.sourceId)!;
+  }
+
+  markDone(id: number, size: { width: number; height: number }, now = Date.now()): void {
+    this.db
+      .prepare(`UPDATE assets SET status = 'done', error = NULL, width = ?, height = ?, updated_at = ? WHERE id = ?`)
+      .run(size.width, size.height, now, id);
+  }
+
+  markFailed(id: number, error: string, now = Date.now()): void {
+    this.db
+      .prepare(`UPDATE assets SET status = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`)
+      .run(error, now, id);
+  }
+
+  /** Removes assets of a source that are no longer there; their observations go with them. */
+  removeMissing(source: string, present: ReadonlySet<string>): number {
+    const gone = this.list(source).filter((a) => !present.has(a.sourceId));
+    const remove = this.db.prepare('DELETE FROM assets WHERE id = ?');
+    this.db.transaction(() => gone.forEach((a) => remove.run(a.id)))();
+    return gone.length;
+  }
+}

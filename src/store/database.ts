@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+/**
+ * Versioned migrations; PRAGMA user_version holds how many have run. Append only: never edit a shipped step.
+ * Embeddings are float32 blobs with the id of the model that made them beside each.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE assets (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,                 -- 'folder' | 'immich'
+    source_id TEXT NOT NULL,              -- a path relative to the library root, or an Immich asset id
+    content_hash TEXT,                    -- sha256 of the bytes last analysed
+    captured_at INTEGER,                  -- ms since epoch: EXIF time, else file time
+    latitude REAL,
+    longitude REAL,
+    width INTEGER,
+    height INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (source, source_id)
+  );
+
+  CREATE TABLE people (
+    id TEXT PRIMARY KEY,
+    name TEXT,                            -- set by the user; survives re-clustering
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE observations (
+    id INTEGER PRIMARY KEY,
+    asset_id INTEGER NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    face_box TEXT,                        -- JSON [x1,y1,x2,y2], upright pixels; null for a body-only observation
+    face_score REAL,
+    landmarks TEXT,                       -- JSON five points
+    quality TEXT,                         -- JSON FaceQuality
+    clear INTEGER NOT NULL DEFAULT 0,
+    face_model TEXT,
+    face_vector BLOB,
+    body_box TEXT,
+    body_score REAL,
+    body_source TEXT,
+    body_model TEXT,
+    body_vector BLOB,
+    moment INTEGER,
+    cluster INTEGER,                      -- pass-1/2 cluster of the last full clustering
+    person_id TEXT REFERENCES people(id) ON DELETE SET NULL,
+    assigned_by TEXT CHECK (assigned_by IN ('cluster', 'assign', 'user')),
+    CHECK (face_box IS NOT NULL OR body_box IS NOT NULL)
+  );
+  CREATE INDEX observations_asset ON observations(asset_id);
+  CREATE INDEX observations_person ON observations(person_id);
+
+  CREATE TABLE exemplars (
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    observation_id INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
+    PRIMARY KEY (person_id, observation_id)
+  );
+
+  CREATE TABLE constraints (
+    a INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
+    b INTEGER NOT NULL REFERENCES observations(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('must-link', 'cannot-link')),
+    origin TEXT NOT NULL,                 -- 'user' | 'immich' | …
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (a, b, kind),
+    CHECK (a < b)
+  );
+
+  CREATE TABLE suggestions (
+    id INTEGER PRIMARY KEY,
+    person_a TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    person_b TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    score REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+    created_at INTEGER NOT NULL,
+    UNIQUE (person_a, person_b)
+  );
+
+  CREATE TABLE checkpoints (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating if needed) the store: WAL, foreign keys, migrations each in its own transaction. */
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`the store ${path} has schema version ${version}, newer than this program's ${SCHEMA_VERSION}`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,163 @@
+import type { Box, FaceQuality, FiveLandmarks, Observation } from '../types.js';
+import { fromBlob, toBlob } from './blobs.js';
+import type { Db } from './database.js';
+
+export type AssignedBy = 'cluster' | 'assign' | 'user';
+
+/** An observation as stored: ids, the asset it is in, and its current person. */
+export interface StoredObservation {
+  id: number;
+  assetId: number;
+  observation: Observation;
+  moment: number | null;
+  cluster: number | null;
+  personId: string | null;
+  assignedBy: AssignedBy | null;
+}
+
+interface RawObservation {
+  id: number;
+  asset_id: number;
+  face_box: string | null;
+  face_score: number | null;
+  landmarks: string | null;
+  quality: string | null;
+  face_model: string | null;
+  face_vector: Buffer | null;
+  body_box: string | null;
+  body_score: number | null;
+  body_source: 'person' | 'face' | null;
+  body_model: string | null;
+  body_vector: Buffer | null;
+  moment: number | null;
+  cluster: number | null;
+  person_id: string | null;
+  assigned_by: AssignedBy | null;
+}
+
+function toStored(r: RawObservation, vectors: boolean): StoredObservation {
+  const observation: Observation = {};
+  if (r.face_box) {
+    observation.face = {
+      box: JSON.parse(r.face_box) as Box,
+      score: r.face_score ?? 0,
+      landmarks: JSON.parse(r.landmarks ?? '[]') as FiveLandmarks,
+      quality: JSON.parse(r.quality ?? '{}') as FaceQuality,
+      ...(vectors && r.face_model && r.face_vector
+        ? { embedding: { model: r.face_model, vector: fromBlob(r.face_vector) } }
+        : {}),
+    };
+  }
+  if (r.body_box) {
+    observation.upperBody = {
+      box: JSON.parse(r.body_box) as Box,
+      score: r.body_score ?? 0,
+      source: r.body_source ?? 'person',
+      ...(vectors && r.body_model && r.body_vector
+        ? { embedding: { model: r.body_model, vector: fromBlob(r.body_vector) } }
+        : {}),
+    };
+  }
+  return {
+    id: r.id,
+    assetId: r.asset_id,
+    observation,
+    moment: r.moment,
+    cluster: r.cluster,
+    personId: r.person_id,
+    assignedBy: r.assigned_by,
+  };
+}
+
+export interface Assignment {
+  id: number;
+  personId: string | null;
+  assignedBy: AssignedBy | null;
+  cluster?: number | null;
+}
+
+export class ObservationRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Replaces an asset's observations (a re-analysed photo starts over). Returns the new ids, in order. */
+  replaceForAsset(assetId: number, observations: readonly Observation[]): number[] {
+    const insert = this.db.prepare(
+      `INSERT INTO observations (asset_id, face_box, face_score, landmarks, quality, clear, face_model, face_vector,
+                                 body_box, body_score, body_source, body_model, body_vector)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.prepare('DELETE FROM observations WHERE asset_id = ?').run(assetId);
+    return observations.map(({ face, upperBody }) => {
+      const result = insert.run(
+        assetId,
+        face ? JSON.stringify(face.box) : null,
+        face?.score ?? null,
+        face ? JSON.stringify(face.landmarks) : null,
+        face ? JSON.stringify(face.quality) : null,
+        face?.quality.clear ? 1 : 0,
+        face?.embedding?.model ?? null,
+        face?.embedding ? toBlob(face.embedding.vector) : null,
+        upperBody ? JSON.stringify(upperBody.box) : null,
+        upperBody?.score ?? null,
+        upperBody?.source ?? null,
+        upperBody?.embedding?.model ?? null,
+        upperBody?.embedding ? toBlob(upperBody.embedding.vector) : null,
+      );
+      return Number(result.lastInsertRowid);
+    });
+  }
+
+  /** Every observation in id order; with `vectors`, their embeddings too. */
+  all(options: { vectors: boolean } = { vectors: true }): StoredObservation[] {
+    return this.db
+      .prepare<[], RawObservation>('SELECT * FROM observations ORDER BY id')
+      .all()
+      .map((r) => toStored(r, options.vectors));
+  }
+
+  byIds(ids: readonly number[], options: { vectors: boolean } = { vectors: true }): StoredObservation[] {
+    const get = this.db.prepare<[number], RawObservation>('SELECT * FROM observations WHERE id = ?');
+    return ids.flatMap((id) => {
+      const raw = get.get(id);
+      return raw ? [toStored(raw, options.vectors)] : [];
+    });
+  }
+
+  forAsset(assetId: number): StoredObservation[] {
+    return this.db
+      .prepare<[number], RawObservation>('SELECT * FROM observations WHERE asset_id = ? ORDER BY id')
+      .all(assetId)
+      .map((r) => toStored(r, false));
+  }
+
+  /** Observations no person holds yet (new since the last assignment, or left unknown). */
+  unassigned(): StoredObservation[] {
+    return this.db
+      .prepare<[], RawObservation>('SELECT * FROM observations WHERE person_id IS NULL ORDER BY id')
+      .all()
+      .map((r) => toStored(r, true));
+  }
+
+  assign(assignments: readonly Assignment[]): void {
+    const set = this.db.prepare(
+      'UPDATE observations SET person_id = ?, assigned_by = ?, cluster = COALESCE(?, cluster) WHERE id = ?',
+    );
+    this.db.transaction(() => {
+      for (const a of assignments) set.run(a.personId, a.assignedBy, a.cluster ?? null, a.id);
+    })();
+  }
+
+  setMoments(moments: ReadonlyMap<number, number>): void {
+    const set = this.db.prepare('UPDATE observations SET moment = ? WHERE id = ?');
+    this.db.transaction(() => moments.forEach((moment, id) => set.run(moment, id)))();
+  }
+
+  count(): { faces: number; bodies: number; assigned: number } {
+    return this.db
+      .prepare<[], { faces: number; bodies: number; assigned: number }>(
+        `SELECT COALESCE(SUM(face_box IS NOT NULL), 0) AS faces, COALESCE(SUM(face_box IS NULL), 0) AS bodies,
+                COALESCE(SUM(person_id IS NOT NULL), 0) AS assigned FROM observations`,
+      )
+      .get()!;
+  }
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './database.js';
+
+export interface PersonRow {
+  id: string;
+  name: string | null;
+  hidden: boolean;
+  observations: number;
+  exemplars: number[];
+}
+
+export class PeopleRepository {
+  constructor(private readonly db: Db) {}
+
+  create(options: { id?: string; name?: string | null } = {}, now = Date.now()): string {
+    const id = options.id ?? randomUUID();
+    this.db
+      .prepare('INSERT INTO people (id, name, hidden, created_at, updated_at) VALUES (?, ?, 0, ?, ?)')
+      .run(id, options.name ?? null, now, now);
+    return id;
+  }
+
+  get(id: string): PersonRow | undefined {
+    return this.list().find((p) => p.id === id);
+  }
+
+  list(): PersonRow[] {
+    const rows = this.db
+      .prepare<[], { id: string; name: string | null; hidden: number; observations: number }>(
+        `SELECT p.id, p.name, p.hidden, COUNT(o.id) AS observations
+         FROM people p LEFT JOIN observations o ON o.person_id = p.id
+         GROUP BY p.id ORDER BY observations DESC, p.created_at, p.id`,
+      )
+      .all();
+    const exemplars = this.db
+      .prepare<[], { person_id: string; observation_id: number }>(
+        'SELECT person_id, observation_id FROM exemplars ORDER BY observation_id',
+      )
+      .all();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      hidden: r.hidden === 1,
+      observations: r.observations,
+      exemplars: exemplars.filter((e) => e.person_id === r.id).map((e) => e.observation_id),
+    }));
+  }
+
+  rename(id: string, name: string | null, now = Date.now()): void {
+    const result = this.db.prepare('UPDATE people SET name = ?, updated_at = ? WHERE id = ?').run(name, now, id);
+    if (result.changes === 0) throw new Error(`no person with id ${id}`);
+  }
+
+  setHidden(id: string, hidden: boolean, now = Date.now()): void {
+    this.db.prepare('UPDATE people SET hidden = ?, updated_at = ? WHERE id = ?').run(hidden ? 1 : 0, now, id);
+  }
+
+  setExemplars(id: string, observationIds: readonly number[]): void {
+    this.db.prepare('DELETE FROM exemplars WHERE person_id = ?').run(id);
+    const insert = this.db.prepare('INSERT INTO exemplars (person_id, observation_id) VALUES (?, ?)');
+    for (const o of observationIds) insert.run(id, o);
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM people WHERE id = ?').run(id);
+  }
+}

@@ -1,0 +1,42 @@
+import { AssetRepository } from './assets.js';
+import { CheckpointRepository } from './checkpoints.js';
+import { ConstraintRepository } from './constraints.js';
+import { openDatabase, type Db } from './database.js';
+import { ObservationRepository } from './observations.js';
+import { PeopleRepository } from './people.js';
+import { SuggestionRepository } from './suggestions.js';
+
+/** The embedded store: one SQLite file, the truth for everything; indexes beside it are caches. */
+export class Store {
+  readonly assets: AssetRepository;
+  readonly observations: ObservationRepository;
+  readonly people: PeopleRepository;
+  readonly constraints: ConstraintRepository;
+  readonly suggestions: SuggestionRepository;
+  readonly checkpoints: CheckpointRepository;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Db,
+  ) {
+    this.assets = new AssetRepository(db);
+    this.observations = new ObservationRepository(db);
+    this.people = new PeopleRepository(db);
+    this.constraints = new ConstraintRepository(db);
+    this.suggestions = new SuggestionRepository(db);
+    this.checkpoints = new CheckpointRepository(db);
+  }
+
+  static open(path: string): Store {
+    return new Store(path, openDatabase(path));
+  }
+
+  /** Runs `work` atomically: a crash inside leaves the store as it was before. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
