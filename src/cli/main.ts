@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { detectCommand } from './detect.js';
 import { modelsCommand } from './models.js';
+import { peopleCommand, suggestionsCommand } from './people.js';
 import { scanCommand } from './scan.js';
 
 const USAGE = `usage: immich-people <command> [options]
@@ -8,6 +9,8 @@ const USAGE = `usage: immich-people <command> [options]
 commands:
   scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster]
                                                            find and group the people in a folder of photos
+  people list|name <id> <name>|merge <a> <b>|split <observation>   [--db file]
+  suggestions [list|accept <id>|reject <id>] [--json] [--db file]
   detect <file|dir>... [--embeddings] [--out file.jsonl]   faces in photos, as JSON Lines
   models fetch                                             fetch and verify the embedded models
 `;
@@ -16,6 +19,8 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   detect: detectCommand,
   models: modelsCommand,
   scan: scanCommand,
+  people: peopleCommand,
+  suggestions: suggestionsCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -10,20 +10,27 @@ import { createInsightFacePair } from './insightface.js';
 import { HsvTorsoEmbedder } from './clothing.js';
 import { NanoDetPersonDetector } from './nanodet.js';
 import type { BodyPerception, BodyStage } from './observations.js';
+import { createFusedTorsoEmbedder } from './torso-cnn.js';
+import { readTorsoMean, TORSO_MEAN_FILE } from './torso-mean.js';
 
 /** Builds the body half of perception when the config enables it. */
 export async function createBodyPerception(
   config: Config,
   timer?: (stage: BodyStage, ms: number) => void,
 ): Promise<BodyPerception | null> {
-  const { enabled, minScore, nmsIou } = config.perception.bodies;
+  const { enabled, minScore, nmsIou, embedder } = config.perception.bodies;
   if (!enabled) return null;
-  const session = await loadSession(join(resolveModelsDir(config), 'nanodet.onnx'), {
-    intraOpThreads: config.models.intraOpThreads,
-  });
+  const dir = resolveModelsDir(config);
+  const threads = { intraOpThreads: config.models.intraOpThreads };
+  // read the mean first, so that a missing one is reported with the command that makes it
+  const mean = embedder === 'hsv+cnn' ? readTorsoMean(join(dir, TORSO_MEAN_FILE)).mean : null;
+  const [session, backbone] = await Promise.all([
+    loadSession(join(dir, 'nanodet.onnx'), threads),
+    mean ? loadSession(join(dir, 'centernet-backbone.onnx'), threads) : null,
+  ]);
   return {
     detector: new NanoDetPersonDetector(session, { minScore, nmsIou }),
-    embedder: new HsvTorsoEmbedder(),
+    embedder: backbone && mean ? createFusedTorsoEmbedder(backbone, mean) : new HsvTorsoEmbedder(),
     timer,
   };
 }

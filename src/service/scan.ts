@@ -90,44 +90,49 @@ export class ScanService {
 
     // read and decode the next file while the current one is analysed
     let next = photos.length > 0 ? this.prepare(source, photos[0]) : null;
-    for (let i = 0; i < photos.length; i++) {
-      const current = await next!;
-      next = i + 1 < photos.length ? this.prepare(source, photos[i + 1]) : null;
-      options.progress?.(i + 1, photos.length, current.photo.id);
-      if (current.skip) {
-        unchanged++;
-        continue;
-      }
-      const { loaded } = current;
-      const asset = this.store.assets.upsert({
-        source: FOLDER_SOURCE,
-        sourceId: current.photo.id,
-        contentHash: loaded.contentHash,
-        capturedAt: Number.isFinite(loaded.capturedAt) ? loaded.capturedAt : null,
-        latitude: loaded.latitude,
-        longitude: loaded.longitude,
-      });
-      let error = current.error;
-      let observations: Observation[] = [];
-      if (current.image) {
-        try {
-          observations = await this.analyse(current.image);
-        } catch (e) {
-          error = `analysis failed: ${(e as Error).message}`;
+    try {
+      for (let i = 0; i < photos.length; i++) {
+        const current = await next!;
+        next = i + 1 < photos.length ? this.prepare(source, photos[i + 1]) : null;
+        options.progress?.(i + 1, photos.length, current.photo.id);
+        if (current.skip) {
+          unchanged++;
+          continue;
         }
+        const { loaded } = current;
+        const asset = this.store.assets.upsert({
+          source: FOLDER_SOURCE,
+          sourceId: current.photo.id,
+          contentHash: loaded.contentHash,
+          capturedAt: Number.isFinite(loaded.capturedAt) ? loaded.capturedAt : null,
+          latitude: loaded.latitude,
+          longitude: loaded.longitude,
+        });
+        let error = current.error;
+        let observations: Observation[] = [];
+        if (current.image) {
+          try {
+            observations = await this.analyse(current.image);
+          } catch (e) {
+            error = `analysis failed: ${(e as Error).message}`;
+          }
+        }
+        if (error !== null || !current.image) {
+          this.store.assets.markFailed(asset.id, error ?? 'unknown failure');
+          failed++;
+          continue;
+        }
+        const image = current.image;
+        this.store.transaction(() => {
+          this.store.observations.replaceForAsset(asset.id, observations);
+          this.store.assets.markDone(asset.id, image);
+        });
+        analysed++;
+        faces += observations.filter((o) => o.face).length;
       }
-      if (error !== null || !current.image) {
-        this.store.assets.markFailed(asset.id, error ?? 'unknown failure');
-        failed++;
-        continue;
-      }
-      const image = current.image;
-      this.store.transaction(() => {
-        this.store.observations.replaceForAsset(asset.id, observations);
-        this.store.assets.markDone(asset.id, image);
-      });
-      analysed++;
-      faces += observations.filter((o) => o.face).length;
+    } finally {
+      // an interrupted scan still lets the file being prepared finish before the store may close
+      await next?.catch(() => undefined);
     }
 
     const noGallery = this.store.people.list().every((p) => p.exemplars.length === 0);

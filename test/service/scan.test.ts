@@ -1,0 +1,116 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { libraryJson } from '../../src/hosts/folder/json-report.js';
+import { FolderSource } from '../../src/hosts/folder/source.js';
+import { createBodyPerception, createFacePipeline } from '../../src/perception/create.js';
+import { PeopleService } from '../../src/service/people.js';
+import { RecognitionService } from '../../src/service/recognition.js';
+import { ScanService, type Perception } from '../../src/service/scan.js';
+import { Store } from '../../src/store/store.js';
+import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
+
+/** identity folder of a library file: "obama/obama_1.jpg" → "obama" */
+const identityOf = (file: string) => file.split('/')[0];
+
+describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('scan: the local library mode on fixture photos', () => {
+  let perception: Perception;
+  let library: string;
+
+  const scan = async (db: string, options: { recluster?: boolean; stopAt?: number } = {}) => {
+    const store = Store.open(db);
+    try {
+      const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: db });
+      const summary = await new ScanService(store, perception, recognition).scan(new FolderSource(library), {
+        recluster: options.recluster ?? false,
+        progress: (done) => {
+          if (done === options.stopAt) throw new Error('interrupted');
+        },
+      });
+      return { summary, json: libraryJson(store) };
+    } finally {
+      store.close();
+    }
+  };
+  const freshDb = () => join(mkdtempSync(join(tmpdir(), 'scan-db-')), 'people.db');
+
+  beforeAll(async () => {
+    const config = loadConfig({ env: {} });
+    const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
+    perception = { faces, bodies, maxPixels: config.perception.maxInputPixels };
+    library = mkdtempSync(join(tmpdir(), 'library-'));
+    cpSync(fixture('people'), library, { recursive: true });
+  });
+
+  it('groups the fixture identities without mixing any two, and rescans nothing unchanged', async () => {
+    const db = freshDb();
+    const first = await scan(db);
+    expect(first.summary).toMatchObject({ images: 24, analysed: 24, failed: 0, reclustered: true });
+    const members = new Map<string, Set<string>>();
+    for (const image of first.json.images) {
+      for (const o of image.observations) {
+        if (!o.personId) continue;
+        const ids = members.get(o.personId) ?? new Set<string>();
+        ids.add(identityOf(image.file));
+        members.set(o.personId, ids);
+      }
+    }
+    // identities with at least 3 photos become people (Immich's minFaces, our gallery minimum)
+    expect(members.size).toBe(4);
+    for (const ids of members.values()) expect(ids.size).toBe(1);
+    expect([...members.values()].map((s) => [...s][0]).sort()).toEqual([
+      'alex_lacamoire',
+      'compreface_a',
+      'kit_harington',
+      'obama',
+    ]);
+
+    const second = await scan(db);
+    expect(second.summary).toMatchObject({ analysed: 0, unchanged: 24, reclustered: false });
+    expect(second.json.people).toEqual(first.json.people);
+  });
+
+  it('resumes an interrupted scan where it stopped', async () => {
+    const db = freshDb();
+    await expect(scan(db, { stopAt: 11 })).rejects.toThrow('interrupted');
+    const resumed = await scan(db);
+    expect(resumed.summary.analysed).toBe(14);
+    expect(resumed.summary.unchanged).toBe(10);
+    expect(resumed.json.images).toHaveLength(24);
+  });
+
+  it('re-clusters deterministically and keeps names, merges and splits', async () => {
+    const db = freshDb();
+    const { json } = await scan(db);
+    const again = await scan(db, { recluster: true });
+    expect(again.json).toEqual(json);
+
+    const personOf = (j: typeof json, file: string) => j.images.find((i) => i.file === file)!.observations[0].personId!;
+    let store = Store.open(db);
+    const service = new PeopleService(store);
+    const obama = personOf(json, 'obama/obama_1.jpg');
+    const kit = personOf(json, 'kit_harington/kit_harington_1.jpg');
+    service.name(obama, 'Barack Obama');
+    service.merge(kit, personOf(json, 'alex_lacamoire/alex_lacamoire_1.jpg')); // a user's (wrong) merge stands
+    const split = store.observations.forAsset(store.assets.get('folder', 'obama/obama_2.jpg')!.id)[0].id;
+    service.split(split);
+    store.close();
+
+    const after = (await scan(db, { recluster: true })).json;
+    expect(after.people.find((p) => p.id === obama)?.name).toBe('Barack Obama');
+    expect(personOf(after, 'obama/obama_3.jpg')).toBe(obama);
+    expect(personOf(after, 'alex_lacamoire/alex_lacamoire_2.jpg')).toBe(kit);
+    expect(personOf(after, 'kit_harington/kit_harington_2.jpg')).toBe(kit);
+    expect(after.images.find((i) => i.file === 'obama/obama_2.jpg')!.observations[0].personId).not.toBe(obama);
+
+    store = Store.open(db);
+    store.suggestions.replaceOpen([{ personA: obama, personB: kit, score: 0.55 }]);
+    const [suggestion] = store.suggestions.list();
+    new PeopleService(store).reject(suggestion.id);
+    expect(store.suggestions.list()).toEqual([]);
+    expect(store.constraints.list('cannot-link').length).toBeGreaterThan(0);
+    store.close();
+  });
+});
