@@ -2,6 +2,7 @@
 import { detectCommand } from './detect.js';
 import { modelsCommand } from './models.js';
 import { peopleCommand, suggestionsCommand } from './people.js';
+import { runCommand } from './run.js';
 import { scanCommand } from './scan.js';
 
 const USAGE = `usage: immich-people <command> [options]
@@ -9,6 +10,7 @@ const USAGE = `usage: immich-people <command> [options]
 commands:
   scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster]
                                                            find and group the people in a folder of photos
+  run [--once] [--db file]                                 sidecar: sync with Immich (IMMICH_URL, IMMICH_API_KEY)
   people list|name <id> <name>|merge <a> <b>|split <observation>   [--db file]
   suggestions [list|accept <id>|reject <id>] [--json] [--db file]
   detect <file|dir>... [--embeddings] [--out file.jsonl]   faces in photos, as JSON Lines
@@ -19,6 +21,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   detect: detectCommand,
   models: modelsCommand,
   scan: scanCommand,
+  run: runCommand,
   people: peopleCommand,
   suggestions: suggestionsCommand,
 };

@@ -9,6 +9,13 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Environment variables that override the config file, and where each lands. */
 const ENV_OVERRIDES: readonly { variable: string; path: readonly string[]; parse?: (value: string) => unknown }[] = [
   { variable: 'IMMICH_PEOPLE_DB', path: ['store', 'path'] },
+  { variable: 'IMMICH_URL', path: ['immich', 'url'] },
+  { variable: 'IMMICH_API_KEY', path: ['immich', 'apiKey'] },
+  { variable: 'IMMICH_PEOPLE_MODE', path: ['immich', 'mode'] },
+  { variable: 'IMMICH_PEOPLE_POLL_SECONDS', path: ['immich', 'pollSeconds'], parse: Number },
+  { variable: 'IMMICH_PEOPLE_RECLUSTER_AT', path: ['immich', 'reclusterAt'] },
+  { variable: 'IMMICH_PEOPLE_TAGS', path: ['immich', 'tags'], parse: (v) => v === 'true' || v === '1' },
+  { variable: 'IMMICH_PEOPLE_PORT', path: ['server', 'port'], parse: Number },
   { variable: 'IMMICH_PEOPLE_MODELS_DIR', path: ['models', 'dir'] },
   { variable: 'IMMICH_PEOPLE_THREADS', path: ['models', 'intraOpThreads'], parse: Number },
   { variable: 'IMMICH_PEOPLE_FACE_BACKEND', path: ['perception', 'faceBackend'] },

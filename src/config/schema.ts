@@ -8,6 +8,34 @@ export const ConfigSchema = z.object({
       path: z.string().default('immich-people.db'),
     })
     .prefault({}),
+  immich: z
+    .object({
+      /** Immich's address, with or without /api (IMMICH_URL). */
+      url: z.string().optional(),
+      /** An API key of the user whose library is managed (IMMICH_API_KEY). Never logged. */
+      apiKey: z.string().optional(),
+      /** manage: create people and faces in Immich; suggest: only propose merges and people, never write. */
+      mode: z.enum(['manage', 'suggest']).default('manage'),
+      /** A machine-made person goes to Immich at this many clear faces: Immich's own minFaces default, below which it hides unnamed people. */
+      minFaces: z.number().int().min(1).default(3),
+      /** Also tag photos People/<Name> (rewrites XMP sidecars; off by default). */
+      tags: z.boolean().default(false),
+      pollSeconds: z.number().int().min(10).default(300),
+      /** Local time of the nightly full re-cluster, HH:MM. */
+      reclusterAt: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+        .default('03:00'),
+      /** Previews downloaded and decoded at once. */
+      downloads: z.number().int().min(1).max(16).default(3),
+    })
+    .prefault({}),
+  server: z
+    .object({
+      /** Port of /health, /status and /metrics; 0 turns the endpoint off. */
+      port: z.number().int().min(0).max(65535).default(3031),
+    })
+    .prefault({}),
   models: z
     .object({
       /** Folder of fetched model files; relative paths resolve against the package root. */

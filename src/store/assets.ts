@@ -15,6 +15,8 @@ export interface AssetRow {
   status: AssetStatus;
   error: string | null;
   attempts: number;
+  /** ms since epoch of the last change to this row (a failure's time, for back-off). */
+  updatedAt: number;
 }
 
 interface RawAsset {
@@ -30,6 +32,7 @@ interface RawAsset {
   status: AssetStatus;
   error: string | null;
   attempts: number;
+  updated_at: number;
 }
 
 const toRow = (r: RawAsset): AssetRow => ({
@@ -45,6 +48,7 @@ const toRow = (r: RawAsset): AssetRow => ({
   status: r.status,
   error: r.error,
   attempts: r.attempts,
+  updatedAt: r.updated_at,
 });
 
 export interface AssetIdentity {
@@ -102,6 +106,11 @@ export class AssetRepository {
     this.db
       .prepare(`UPDATE assets SET status = 'failed', error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`)
       .run(error, now, id);
+  }
+
+  /** Removes one asset and its observations; true when it existed. */
+  remove(source: string, sourceId: string): boolean {
+    return this.db.prepare('DELETE FROM assets WHERE source = ? AND source_id = ?').run(source, sourceId).changes > 0;
   }
 
   /** Removes assets of a source that are no longer there; their observations go with them. */

@@ -92,6 +92,27 @@ const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  `
+  -- Immich write-back: what we wrote, so a restart never writes it twice, and what Immich showed last time,
+  -- so the next cycle can tell what the user changed.
+  CREATE TABLE immich_people (
+    person_id TEXT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+    immich_id TEXT UNIQUE,                -- null while a creation is in flight (see the write-back service)
+    name TEXT,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    intent_at INTEGER NOT NULL,
+    synced_at INTEGER
+  );
+
+  CREATE TABLE immich_faces (
+    observation_id INTEGER PRIMARY KEY REFERENCES observations(id) ON DELETE CASCADE,
+    immich_face_id TEXT NOT NULL,
+    immich_person_id TEXT,
+    origin TEXT NOT NULL CHECK (origin IN ('created', 'reassigned', 'adopted', 'user')),
+    written_at INTEGER NOT NULL
+  );
+  CREATE INDEX immich_faces_face ON immich_faces(immich_face_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,7 @@ import { AssetRepository } from './assets.js';
 import { CheckpointRepository } from './checkpoints.js';
 import { ConstraintRepository } from './constraints.js';
 import { openDatabase, type Db } from './database.js';
+import { ImmichLinkRepository } from './immich.js';
 import { ObservationRepository } from './observations.js';
 import { PeopleRepository } from './people.js';
 import { SuggestionRepository } from './suggestions.js';
@@ -14,6 +15,7 @@ export class Store {
   readonly constraints: ConstraintRepository;
   readonly suggestions: SuggestionRepository;
   readonly checkpoints: CheckpointRepository;
+  readonly immich: ImmichLinkRepository;
 
   private constructor(
     readonly path: string,
@@ -25,6 +27,7 @@ export class Store {
     this.constraints = new ConstraintRepository(db);
     this.suggestions = new SuggestionRepository(db);
     this.checkpoints = new CheckpointRepository(db);
+    this.immich = new ImmichLinkRepository(db);
   }
 
   static open(path: string): Store {

@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { apiBaseUrl, ImmichClient, redact } from '../hosts/immich/client.js';
+import { checkServer } from '../hosts/immich/connection.js';
+import { ImmichSyncService } from '../hosts/immich/sync.js';
+import { createBodyPerception, createFacePipeline } from '../perception/create.js';
+import { Daemon } from '../service/daemon.js';
+import { startStatusServer } from '../service/http.js';
+import { createLogger } from '../service/logger.js';
+import { RecognitionService } from '../service/recognition.js';
+import { Store } from '../store/store.js';
+
+const USAGE = 'usage: immich-people run [--once] [--db file]\n';
+
+export interface RunDependencies {
+  config?: Config;
+  /** Tests stop the process between two writes by throwing here. */
+  onWrite?: (operation: string) => void;
+  retrySleep?: (ms: number) => Promise<void>;
+}
+
+export async function runCommand(args: readonly string[], deps: RunDependencies = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { once: { type: 'boolean', default: false }, db: { type: 'string' } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const config = deps.config ?? loadConfig();
+  const { url, apiKey } = config.immich;
+  if (!url || !apiKey) {
+    process.stderr.write(
+      'immich-people run needs IMMICH_URL and IMMICH_API_KEY (or immich.url and immich.apiKey in the config file)\n',
+    );
+    return 2;
+  }
+  const log = createLogger();
+  const secret = apiKey;
+  const once = parsed.values.once ?? false;
+  const dbPath = resolve(parsed.values.db ?? config.store.path);
+  const client = new ImmichClient(
+    apiBaseUrl(url),
+    apiKey,
+    deps.retrySleep
+      ? { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 30_000, sleep: deps.retrySleep }
+      : undefined,
+    deps.onWrite,
+  );
+  let info;
+  try {
+    info = await checkServer(client, config.immich.mode, config.immich.tags);
+  } catch (error) {
+    process.stderr.write(`immich-people: ${redact((error as Error).message, secret)}\n`);
+    return 1;
+  }
+  for (const warning of info.warnings) log.warn(warning);
+  log.info({ version: info.version, mode: config.immich.mode }, 'connected to Immich');
+
+  const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
+  const store = Store.open(dbPath);
+  const recognition = new RecognitionService(store, { faceModel: faces.embedder.id, indexPath: dbPath });
+  const sync = new ImmichSyncService(
+    store,
+    client,
+    info,
+    { faces, bodies, maxPixels: config.perception.maxInputPixels },
+    recognition,
+    {
+      mode: config.immich.mode,
+      writeBack: { minFaces: config.immich.minFaces, tags: config.immich.tags },
+      downloads: config.immich.downloads,
+    },
+    log,
+  );
+  const daemon = new Daemon(
+    async (options) => {
+      const summary = await sync.cycle(options);
+      log.info(summary, 'cycle done');
+      const written = summary.writeBack;
+      return {
+        analysed: summary.analysed,
+        failed: summary.failed,
+        peopleCreated: written?.peopleCreated ?? 0,
+        facesWritten: (written?.facesCreated ?? 0) + (written?.facesReassigned ?? 0),
+      };
+    },
+    () => {
+      const counts = store.observations.count();
+      return {
+        images: store.assets.list().length,
+        faces: counts.faces,
+        people: store.people.list().length,
+        unknown: counts.faces + counts.bodies - counts.assigned,
+        suggestions: store.suggestions.list().length,
+      };
+    },
+    { pollSeconds: config.immich.pollSeconds, reclusterAt: config.immich.reclusterAt },
+    log,
+  );
+  const server =
+    !once && config.server.port > 0 ? await startStatusServer(config.server.port, () => daemon.status) : null;
+  const stop = () => {
+    log.info('stopping after the cycle in flight');
+    daemon.stop();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await daemon.run(once);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`immich-people: ${redact((error as Error).message, secret)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    server?.close();
+    store.close();
+  }
+}

@@ -1,0 +1,235 @@
+import {
+  AssetMediaSize,
+  bulkTagAssets,
+  createFace,
+  createPerson,
+  getAllPeople,
+  getFaces,
+  getMyApiKey,
+  getMyUser,
+  getServerFeatures,
+  getServerVersion,
+  init,
+  isHttpError,
+  mergePeople,
+  mergePersonLegacy,
+  pingServer,
+  reassignFacesById,
+  searchAssets,
+  updatePerson,
+  upsertTags,
+  viewAsset,
+  type AssetFaceResponseDto,
+  type AssetResponseDto,
+  type MetadataSearchDto,
+  type PersonResponseDto,
+  type SearchAssetResponseDto,
+} from '@immich/sdk';
+
+/** 401 or 403: the key is wrong or lacks a permission. Stops the run. */
+export class ImmichAuthError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImmichAuthError';
+  }
+}
+
+/** Immich refused one request (a 4xx other than 401/403): that item fails, the run goes on. */
+export class ImmichRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImmichRequestError';
+  }
+}
+
+/** Immich did not answer usefully after every retry (5xx, timeouts, resets). */
+export class ImmichUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImmichUnavailableError';
+  }
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** 5 tries over about 15 s; each request may take 30 s (a 1440-px preview on a busy server). */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 8000,
+  timeoutMs: 30_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** `http://host:2283`, `http://host:2283/`, `http://host:2283/api` → `http://host:2283/api`. */
+export function apiBaseUrl(url: string): string {
+  const trimmed = url.trim().replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(trimmed)) throw new Error(`IMMICH_URL must start with http:// or https:// (got "${url}")`);
+  return trimmed.endsWith('/api') ? trimmed : `${trimmed}/api`;
+}
+
+/** Removes the secret from any text that may reach a log. */
+export function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join('***') : text;
+}
+
+export interface WriteCounter {
+  (operation: string): void;
+}
+
+/**
+ * The only place that talks to Immich: every call goes through the SDK with a timeout, retries with capped
+ * exponential backoff on 5xx, 429, timeouts and connection resets, and turns 401/403 into ImmichAuthError.
+ * Each write calls `onWrite` first, so tests can stop the process between any two writes.
+ */
+export class ImmichClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly onWrite: WriteCounter = () => {},
+  ) {
+    init({ baseUrl, apiKey });
+  }
+
+  private async call<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let lastError = '';
+    for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
+      try {
+        return await request(AbortSignal.timeout(this.retry.timeoutMs));
+      } catch (error) {
+        if (isHttpError(error)) {
+          const message = redact(
+            `${what}: Immich answered ${error.status}: ${error.data?.message ?? ''}`.trim(),
+            this.apiKey,
+          );
+          if (error.status === 401 || error.status === 403) throw new ImmichAuthError(error.status, message);
+          if (error.status < 500 && error.status !== 429) throw new ImmichRequestError(error.status, message);
+          lastError = message;
+        } else {
+          const e = error as Error;
+          lastError = redact(
+            `${what}: ${e.name === 'TimeoutError' ? `no answer within ${this.retry.timeoutMs} ms` : e.message}`,
+            this.apiKey,
+          );
+        }
+        if (attempt < this.retry.attempts) {
+          await this.retry.sleep(Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)));
+        }
+      }
+    }
+    throw new ImmichUnavailableError(`${lastError} (gave up after ${this.retry.attempts} tries)`);
+  }
+
+  private write<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.onWrite(what);
+    return this.call(what, request);
+  }
+
+  ping() {
+    return this.call('ping', (signal) => pingServer({ signal }));
+  }
+  version() {
+    return this.call('server version', (signal) => getServerVersion({ signal }));
+  }
+  features() {
+    return this.call('server features', (signal) => getServerFeatures({ signal }));
+  }
+  myApiKey() {
+    return this.call('api key', (signal) => getMyApiKey({ signal }));
+  }
+  me() {
+    return this.call('current user', (signal) => getMyUser({ signal }));
+  }
+
+  searchPage(dto: MetadataSearchDto): Promise<SearchAssetResponseDto> {
+    return this.call(
+      'asset search',
+      async (signal) => (await searchAssets({ metadataSearchDto: dto }, { signal })).assets,
+    );
+  }
+
+  /** The preview Immich's own pipeline uses: rotated, ≤ 1440 px on the short side; boxes live in its pixels. */
+  async preview(assetId: string): Promise<Buffer> {
+    const blob = await this.call(`preview of ${assetId}`, (signal) =>
+      viewAsset({ id: assetId, size: AssetMediaSize.Preview }, { signal }),
+    );
+    return Buffer.from(await blob.arrayBuffer());
+  }
+
+  faces(assetId: string): Promise<AssetFaceResponseDto[]> {
+    return this.call(`faces of ${assetId}`, (signal) => getFaces({ id: assetId }, { signal }));
+  }
+
+  async allPeople(): Promise<PersonResponseDto[]> {
+    const people: PersonResponseDto[] = [];
+    for (let page = 1; ; page++) {
+      const result = await this.call('people', (signal) =>
+        getAllPeople({ page, size: 1000, withHidden: true }, { signal }),
+      );
+      people.push(...result.people);
+      if (!result.hasNextPage || result.people.length === 0) return people;
+    }
+  }
+
+  createPerson(name: string | null) {
+    return this.write('create person', (signal) => createPerson({ personCreateDto: name ? { name } : {} }, { signal }));
+  }
+
+  updatePerson(id: string, update: { name?: string; isHidden?: boolean; featureFaceAssetId?: string }) {
+    return this.write('update person', (signal) => updatePerson({ id, personUpdateDto: update }, { signal }));
+  }
+
+  createFace(face: {
+    assetId: string;
+    personId: string;
+    imageWidth: number;
+    imageHeight: number;
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  }): Promise<void> {
+    return this.write('create face', (signal) => createFace({ assetFaceCreateDto: face }, { signal }));
+  }
+
+  reassignFace(faceId: string, personId: string) {
+    return this.write('reassign face', (signal) =>
+      reassignFacesById({ id: personId, faceDto: { id: faceId } }, { signal }),
+    );
+  }
+
+  /** `survivor` absorbs `others`: POST /people/merge on 3.2.1+, the legacy route before. */
+  merge(survivor: string, others: string[], modern: boolean) {
+    return this.write('merge people', (signal) =>
+      modern
+        ? mergePeople({ mergePersonDto: { ids: [survivor, ...others] } }, { signal })
+        : mergePersonLegacy({ id: survivor, mergePersonDto: { ids: others } }, { signal }),
+    );
+  }
+
+  async tagAssets(tag: string, assetIds: string[]): Promise<void> {
+    const [created] = await this.write('upsert tag', (signal) =>
+      upsertTags({ tagUpsertDto: { tags: [tag] } }, { signal }),
+    );
+    const leaf = created;
+    if (!leaf) throw new ImmichRequestError(500, `upsert tag ${tag}: Immich returned no tag`);
+    await this.write('tag assets', (signal) =>
+      bulkTagAssets({ tagBulkAssetsDto: { tagIds: [leaf.id], assetIds } }, { signal }),
+    );
+  }
+}
+
+export type { AssetFaceResponseDto, AssetResponseDto, PersonResponseDto };

@@ -1,0 +1,87 @@
+import { Permission } from '@immich/sdk';
+import type { ImmichClient } from './client.js';
+
+export type ImmichMode = 'manage' | 'suggest';
+
+/** What each mode needs from the API key (immich.md §2f). Tags are asked for only when tag write-back is on. */
+export function requiredPermissions(mode: ImmichMode, tags: boolean): Permission[] {
+  const read = [
+    Permission.AssetRead,
+    Permission.AssetView,
+    Permission.FaceRead,
+    Permission.PersonRead,
+    Permission.UserRead,
+  ];
+  const manage = [
+    Permission.FaceCreate,
+    Permission.FaceUpdate,
+    Permission.PersonCreate,
+    Permission.PersonUpdate,
+    Permission.PersonMerge,
+  ];
+  const tagging = tags ? [Permission.TagCreate, Permission.TagAsset] : [];
+  return mode === 'manage' ? [...read, ...manage, ...tagging] : [...read, Permission.PersonMerge];
+}
+
+export interface ServerInfo {
+  version: { major: number; minor: number; patch: number };
+  /** 3.x pages with a cursor; 2.x with page numbers. */
+  cursorPaging: boolean;
+  /** POST /people/merge exists from 3.2.1. */
+  modernMerge: boolean;
+  facialRecognition: boolean;
+  ownerId: string;
+  warnings: string[];
+}
+
+export class ImmichSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImmichSetupError';
+  }
+}
+
+/** The start-up checks, in order: ping, version, face recognition feature, the key's permissions, the key's user. */
+export async function checkServer(client: ImmichClient, mode: ImmichMode, tags: boolean): Promise<ServerInfo> {
+  try {
+    await client.ping();
+  } catch (error) {
+    throw new ImmichSetupError(`cannot reach Immich at ${client.baseUrl}: ${(error as Error).message}`);
+  }
+  const { major, minor, patch } = await client.version();
+  if (major < 2) {
+    throw new ImmichSetupError(
+      `Immich ${major}.${minor}.${patch} is too old: immich-people supports Immich 2.x and 3.x`,
+    );
+  }
+  const features = await client.features();
+  const key = await client.myApiKey();
+  const granted = new Set<string>(key.permissions);
+  if (!granted.has(Permission.All)) {
+    const missing = requiredPermissions(mode, tags).filter((p) => !granted.has(p));
+    if (missing.length > 0) {
+      throw new ImmichSetupError(
+        `the API key "${key.name}" lacks these permissions: ${missing.join(', ')}. ` +
+          'Edit the key in Immich (Account settings → API keys) and tick them.',
+      );
+    }
+  }
+  const warnings: string[] = [];
+  if (features.facialRecognition && mode === 'manage') {
+    warnings.push(
+      "Immich's own facial recognition is on while immich-people manages people. Both will assign faces: " +
+        "immich-people never moves a face Immich or you assigned, so Immich's clusters stay as they are and ours fill " +
+        'in the rest. For one consistent set of people, turn facial recognition off in Administration → Settings → ' +
+        "Machine Learning, or run immich-people in 'suggest' mode.",
+    );
+  }
+  const me = await client.me();
+  return {
+    version: { major, minor, patch },
+    cursorPaging: major >= 3,
+    modernMerge: major > 3 || (major === 3 && (minor > 2 || (minor === 2 && patch >= 1))),
+    facialRecognition: features.facialRecognition,
+    ownerId: me.id,
+    warnings,
+  };
+}

@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import { newStatus, type DaemonStatus } from './status.js';
+
+export interface CycleResult {
+  analysed: number;
+  failed: number;
+  peopleCreated: number;
+  facesWritten: number;
+}
+
+export interface DaemonOptions {
+  pollSeconds: number;
+  /** HH:MM, local time: the first cycle after it each day re-clusters from scratch. */
+  reclusterAt: string;
+}
+
+type Cycle = (options: {
+  recluster: boolean;
+  progress: (stage: string, done: number, total: number) => void;
+}) => Promise<CycleResult>;
+
+/** A failure that no retry will fix (bad key, missing permission): the daemon stops instead of polling on. */
+export function isFatal(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return name === 'ImmichAuthError' || name === 'ImmichSetupError';
+}
+
+/** Polls: one cycle, then sleep; a nightly full re-cluster; a clean stop after the cycle in flight. */
+export class Daemon {
+  readonly status: DaemonStatus = newStatus();
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private lastReclusterDay: string | null = null;
+
+  constructor(
+    private readonly cycle: Cycle,
+    private readonly counts: () => DaemonStatus['counts'],
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** True once per day, for the first cycle at or after reclusterAt. */
+  nightlyDue(): boolean {
+    const now = this.now();
+    const [hours, minutes] = this.options.reclusterAt.split(':').map(Number);
+    const day = `${now.getFullYear()}-${now.getMonth() + 1}-${now.getDate()}`;
+    const past = now.getHours() * 60 + now.getMinutes() >= hours * 60 + minutes;
+    if (!past || this.lastReclusterDay === day) return false;
+    this.lastReclusterDay = day;
+    return true;
+  }
+
+  async run(once: boolean): Promise<void> {
+    this.status.counts = this.counts();
+    while (!this.stopping) {
+      const started = performance.now();
+      this.status.state = 'syncing';
+      try {
+        const result = await this.cycle({
+          recluster: !once && this.nightlyDue(),
+          progress: (stage, done, total) => (this.status.progress = { stage, done, total }),
+        });
+        this.status.cycles++;
+        this.status.totals.analysed += result.analysed;
+        this.status.totals.failed += result.failed;
+        this.status.totals.peopleCreated += result.peopleCreated;
+        this.status.totals.facesWritten += result.facesWritten;
+        this.status.lastError = null;
+      } catch (error) {
+        this.status.lastError = (error as Error).message;
+        if (isFatal(error) || once) throw error;
+        this.log.error({ error: (error as Error).message }, 'cycle failed; trying again at the next poll');
+      } finally {
+        this.status.progress = null;
+        this.status.lastCycleAt = new Date().toISOString();
+        this.status.lastCycleSeconds = (performance.now() - started) / 1000;
+        this.status.counts = this.counts();
+      }
+      if (once || this.stopping) break;
+      this.status.state = 'idle';
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollSeconds * 1000);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    this.status.state = 'stopping';
+  }
+
+  /** Asks the loop to end after the cycle in flight (its writes finish and are recorded). */
+  stop(): void {
+    this.stopping = true;
+    this.status.state = 'stopping';
+    this.wake?.();
+  }
+}

@@ -1,0 +1,29 @@
+import { createServer, type Server } from 'node:http';
+import { metricsText, type DaemonStatus } from './status.js';
+
+/** /health, /status and /metrics on `port`; resolves once listening. */
+export function startStatusServer(port: number, status: () => DaemonStatus, host = '0.0.0.0'): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const current = status();
+    if (request.method !== 'GET') {
+      response.writeHead(405).end();
+    } else if (path === '/health') {
+      const healthy = current.state !== 'stopping';
+      response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: healthy ? 'ok' : current.state }));
+    } else if (path === '/status') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(current, null, 2));
+    } else if (path === '/metrics') {
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      response.end(metricsText(current));
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
