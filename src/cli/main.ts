@@ -2,6 +2,7 @@
 import { detectCommand } from './detect.js';
 import { modelsCommand } from './models.js';
 import { peopleCommand, suggestionsCommand } from './people.js';
+import { evalCommand } from './eval.js';
 import { runCommand } from './run.js';
 import { scanCommand } from './scan.js';
 
@@ -13,6 +14,7 @@ commands:
   run [--once] [--db file]                                 sidecar: sync with Immich (IMMICH_URL, IMMICH_API_KEY)
   people list|name <id> <name>|merge <a> <b>|split <observation>   [--db file]
   suggestions [list|accept <id>|reject <id>] [--json] [--db file]
+  eval <dir> [--json out.json]                             accuracy on a labelled folder <dir>/<identity>/<image>, vs baselines
   detect <file|dir>... [--embeddings] [--out file.jsonl]   faces in photos, as JSON Lines
   models fetch                                             fetch and verify the embedded models
 `;
@@ -22,6 +24,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   models: modelsCommand,
   scan: scanCommand,
   run: runCommand,
+  eval: evalCommand,
   people: peopleCommand,
   suggestions: suggestionsCommand,
 };

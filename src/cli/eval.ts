@@ -1,0 +1,99 @@
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { listImages } from '../hosts/folder/walk.js';
+import { createFacePipeline } from '../perception/create.js';
+import { detectFiles } from '../perception/detect-image.js';
+import { evaluate, formatReport, type LabelledFace, type MissedImage } from '../service/evaluation.js';
+import type { Face } from '../types.js';
+import { Progress } from './progress.js';
+
+const USAGE = 'usage: immich-people eval <dir> [--json out.json]   (<dir>/<identity>/<image>)\n';
+
+const area = (f: Face): number => Math.max(0, f.box[2] - f.box[0]) * Math.max(0, f.box[3] - f.box[1]);
+
+/** The labelled face of an image: the largest box (ties: the first detected). */
+export function largestFace(faces: readonly Face[]): Face | undefined {
+  let best: Face | undefined;
+  for (const f of faces) if (!best || area(f) > area(best)) best = f;
+  return best;
+}
+
+/**
+ * `immich-people eval <dir> [--json out.json]`: embeds every image of a labelled folder once (the largest
+ * face of an image is the labelled one) and prints verification, clustering (ours and the Immich, Ente and
+ * HAC baselines, each also at its oracle threshold) and open-set assignment figures; see
+ * src/service/evaluation.ts for the protocol and the JSON shape.
+ */
+export async function evalCommand(args: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'string' } } });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.positionals.length !== 1) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const root = resolve(parsed.positionals[0]);
+  const info = await stat(root).catch(() => null);
+  if (!info?.isDirectory()) {
+    process.stderr.write(`not a folder: ${parsed.positionals[0]}\n${USAGE}`);
+    return 2;
+  }
+
+  // <dir>/<identity>/<image>: every non-hidden sub-folder is an identity; loose files are not labelled
+  const entries = (await readdir(root, { withFileTypes: true }))
+    .filter((e) => !e.name.startsWith('.'))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const loose = entries.filter((e) => !e.isDirectory()).length;
+  if (loose > 0) process.stderr.write(`eval: ignoring ${loose} entries of ${root} that are not identity folders\n`);
+  const files: { identity: string; file: string; path: string }[] = [];
+  for (const e of entries.filter((x) => x.isDirectory())) {
+    const dir = join(root, e.name);
+    for (const path of await listImages([dir])) files.push({ identity: e.name, file: relative(dir, path), path });
+  }
+  if (files.length === 0) {
+    process.stderr.write(`no labelled images in ${root} (expected <dir>/<identity>/<image>)\n`);
+    return 2;
+  }
+
+  const config = loadConfig();
+  const pipeline = await createFacePipeline(config);
+  const faces: LabelledFace[] = [];
+  const missed: MissedImage[] = [];
+  let multiFace = 0;
+  const progress = new Progress(files.length);
+  const started = performance.now();
+  let done = 0;
+  for await (const result of detectFiles(
+    files.map((f) => f.path),
+    pipeline,
+    { maxPixels: config.perception.maxInputPixels, embeddings: true, bodies: null },
+  )) {
+    const { identity, file } = files[done];
+    progress.update(++done, `${identity}/${file}`);
+    if ('error' in result) {
+      missed.push({ identity, file, reason: result.error });
+      continue;
+    }
+    if (result.faces.length > 1) multiFace++;
+    const face = largestFace(result.faces);
+    if (!face) missed.push({ identity, file, reason: 'no face' });
+    else if (!face.embedding) missed.push({ identity, file, reason: 'no embedding' });
+    else faces.push({ identity, file, vector: face.embedding.vector, clear: face.quality.clear });
+  }
+  progress.done();
+  process.stderr.write(
+    `eval: ${files.length} images embedded in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `${faces.length} labelled faces, ${missed.length} missed, ${multiFace} images with several faces (largest taken)\n`,
+  );
+
+  const report = evaluate(faces, missed);
+  process.stdout.write(formatReport(report));
+  if (parsed.values.json) await writeFile(parsed.values.json, `${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}
