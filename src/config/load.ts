@@ -21,6 +21,7 @@ const ENV_OVERRIDES: readonly { variable: string; path: readonly string[]; parse
   { variable: 'IMMICH_PEOPLE_FACE_BACKEND', path: ['perception', 'faceBackend'] },
   { variable: 'IMMICH_PEOPLE_MODEL_CACHE', path: ['perception', 'onnx', 'modelCache'] },
   { variable: 'IMMICH_PEOPLE_MODEL_NAME', path: ['perception', 'onnx', 'modelName'] },
+  { variable: 'IMMICH_ML_URL', path: ['perception', 'immichMl', 'url'] },
 ];
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -47,7 +47,15 @@ export const ConfigSchema = z.object({
   perception: z
     .object({
       /** Which face models: our embedded ones, or SCRFD + ArcFace files from a path (e.g. Immich's model cache). */
-      faceBackend: z.enum(['embedded', 'onnx']).default('embedded'),
+      faceBackend: z.enum(['embedded', 'onnx', 'immich-ml']).default('embedded'),
+      immichMl: z
+        .object({
+          /** Immich's machine-learning service, e.g. http://immich-machine-learning:3003 (IMMICH_ML_URL). */
+          url: z.string().optional(),
+          modelName: z.string().default('buffalo_l'),
+          minScore: z.number().min(0).max(1).default(0.7),
+        })
+        .prefault({}),
       onnx: z
         .object({
           /** Immich's model-cache volume (or any folder holding facial-recognition/<name>/{detection,recognition}/model.onnx). */

@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.js';
 import { resolveModelsDir } from '../config/load.js';
 import { loadSession } from '../models/session.js';
 import { AlignedFaceEmbedder, FACEPLUGIN_FEATURE } from './aligned-embedder.js';
-import { FacePipeline, type StageTimer } from './face-pipeline.js';
+import { FacePipeline, type FaceAnalyzer, type StageTimer } from './face-pipeline.js';
+import { ImmichMlFaceAnalyzer } from './immich-ml.js';
 import { Landmark68 } from './landmarks.js';
 import { DEFAULT_ULTRAFACE, UltraFaceDetector } from './ultraface.js';
 import { createInsightFacePair } from './insightface.js';
@@ -36,8 +37,13 @@ export async function createBodyPerception(
 }
 
 /** Builds the face pipeline that the config selects; sessions are created once per process. */
-export async function createFacePipeline(config: Config, timer?: StageTimer): Promise<FacePipeline> {
+export async function createFacePipeline(config: Config, timer?: StageTimer): Promise<FaceAnalyzer> {
   const threads = { intraOpThreads: config.models.intraOpThreads };
+  if (config.perception.faceBackend === 'immich-ml') {
+    const { url, modelName, minScore } = config.perception.immichMl;
+    if (!url) throw new Error('faceBackend "immich-ml" needs perception.immichMl.url (IMMICH_ML_URL)');
+    return new ImmichMlFaceAnalyzer(url, modelName, minScore);
+  }
   if (config.perception.faceBackend === 'onnx') {
     const { detector, embedder } = await createInsightFacePair(config, threads);
     return new FacePipeline(detector, embedder, undefined, timer);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Face, Observation, RgbImage } from '../types.js';
 import { decodeImage } from './decode.js';
-import type { FacePipeline, StageTimer } from './face-pipeline.js';
+import type { FaceAnalyzer, StageTimer } from './face-pipeline.js';
 import { observe, type BodyPerception } from './observations.js';
 
 export type ImageResult =
@@ -14,7 +14,7 @@ export type ImageResult =
  */
 export async function* detectFiles(
   files: readonly string[],
-  pipeline: FacePipeline,
+  pipeline: FaceAnalyzer,
   options: { maxPixels: number; embeddings: boolean; bodies: BodyPerception | null; timer?: StageTimer },
 ): AsyncGenerator<ImageResult> {
   const timer = options.timer ?? (() => {});

@@ -18,8 +18,15 @@ export interface AnalyzeOptions {
   embeddings: boolean;
 }
 
+/** Anything that turns a decoded image into faces: our detector + embedder, or Immich's ML service. */
+export interface FaceAnalyzer {
+  /** `embedder.id` tags every vector it makes. */
+  readonly embedder: { readonly id: string };
+  analyze(image: RgbImage, options?: AnalyzeOptions): Promise<Face[]>;
+}
+
 /** Detect → align (once) → quality → embed, for one decoded image. */
-export class FacePipeline {
+export class FacePipeline implements FaceAnalyzer {
   constructor(
     readonly detector: FaceDetector,
     readonly embedder: FaceEmbedder,

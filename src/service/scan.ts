@@ -1,5 +1,5 @@
 import { decodeImage } from '../perception/decode.js';
-import type { FacePipeline } from '../perception/face-pipeline.js';
+import type { FaceAnalyzer } from '../perception/face-pipeline.js';
 import { observe, type BodyPerception } from '../perception/observations.js';
 import type { FolderPhoto, FolderSource, LoadedPhoto } from '../hosts/folder/source.js';
 import type { Store } from '../store/store.js';
@@ -9,7 +9,7 @@ import { RecognitionService, type RecognitionSummary } from './recognition.js';
 export const FOLDER_SOURCE = 'folder';
 
 export interface Perception {
-  faces: FacePipeline;
+  faces: FaceAnalyzer;
   bodies: BodyPerception | null;
   maxPixels: number;
 }
@@ -82,6 +82,7 @@ export class ScanService {
   async scan(source: FolderSource, options: { recluster: boolean; progress?: ScanProgress }): Promise<ScanSummary> {
     const started = performance.now();
     const photos = await source.list();
+    this.store.assets.requeueOtherModels(this.perception.faces.embedder.id);
     const removed = this.store.assets.removeMissing(FOLDER_SOURCE, new Set(photos.map((p) => p.id)));
     let analysed = 0;
     let unchanged = 0;

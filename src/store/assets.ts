@@ -108,6 +108,19 @@ export class AssetRepository {
       .run(error, now, id);
   }
 
+  /**
+   * Sends back to analysis every asset whose faces were embedded by another model than `faceModel`: vectors of two
+   * models never mix, so a backend change re-embeds. Returns how many.
+   */
+  requeueOtherModels(faceModel: string, now = Date.now()): number {
+    return this.db
+      .prepare(
+        `UPDATE assets SET status = 'pending', attempts = 0, updated_at = ?
+         WHERE status = 'done' AND id IN (SELECT asset_id FROM observations WHERE face_model IS NOT NULL AND face_model != ?)`,
+      )
+      .run(now, faceModel).changes;
+  }
+
   /** Removes one asset and its observations; true when it existed. */
   remove(source: string, sourceId: string): boolean {
     return this.db.prepare('DELETE FROM assets WHERE source = ? AND source_id = ?').run(source, sourceId).changes > 0;

@@ -7,7 +7,7 @@ import { torsoBelowFace } from '../../src/perception/body-regions.js';
 import { hsvStripeHistogram } from '../../src/perception/clothing.js';
 import { createBodyPerception, createFacePipeline } from '../../src/perception/create.js';
 import { decodeImage } from '../../src/perception/decode.js';
-import type { FacePipeline } from '../../src/perception/face-pipeline.js';
+import type { FaceAnalyzer } from '../../src/perception/face-pipeline.js';
 import { regionOf, resizeRegion } from '../../src/perception/image-ops.js';
 import { observe, type BodyPerception } from '../../src/perception/observations.js';
 import type { Box, Observation, RgbImage } from '../../src/types.js';
@@ -27,7 +27,7 @@ const photos = HAS_FIXTURES
   : [];
 
 describe.skipIf(!HAS_FIXTURES || !HAS_MODELS || !HAS_NANODET)('upper bodies on the fixture photos', () => {
-  let faces: FacePipeline;
+  let faces: FaceAnalyzer;
   let bodies: BodyPerception;
   const seen = new Map<string, { image: RgbImage; bytes: Buffer; observations: Observation[] }>();
 

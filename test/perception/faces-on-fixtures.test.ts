@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createFacePipeline } from '../../src/perception/create.js';
 import { decodeImage } from '../../src/perception/decode.js';
-import type { FacePipeline } from '../../src/perception/face-pipeline.js';
+import type { FaceAnalyzer } from '../../src/perception/face-pipeline.js';
 import type { Face } from '../../src/types.js';
 import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS, readLabels } from '../helpers/fixtures.js';
 
@@ -14,7 +14,7 @@ const largest = (faces: Face[]) => faces.reduce((best, f) => (area(f) > area(bes
 const inside = ([x, y]: readonly number[], f: Face) => x >= f.box[0] && x <= f.box[2] && y >= f.box[1] && y <= f.box[3];
 
 describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('embedded face pipeline on the fixture photos', () => {
-  let pipeline: FacePipeline;
+  let pipeline: FaceAnalyzer;
   const sizes = new Map<string, { width: number; height: number }>();
   const analyze = async (path: string) => {
     const image = await decodeImage(readFileSync(fixture(path)), { maxPixels: 1e8 });

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { alignFace, ARCFACE_TEMPLATE } from '../../src/perception/align.js';
 import { createFacePipeline } from '../../src/perception/create.js';
 import { decodeImage } from '../../src/perception/decode.js';
-import type { FacePipeline } from '../../src/perception/face-pipeline.js';
+import type { FaceAnalyzer } from '../../src/perception/face-pipeline.js';
 import { assessFace, DEFAULT_QUALITY, estimateYaw, laplacianVariance } from '../../src/perception/quality.js';
 import type { FiveLandmarks, Point } from '../../src/types.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
@@ -54,7 +54,7 @@ describe('assessFace', () => {
 });
 
 describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('quality on real faces', () => {
-  let pipeline: FacePipeline;
+  let pipeline: FaceAnalyzer;
   beforeAll(async () => {
     pipeline = await createFacePipeline(loadConfig({ env: {} }));
   });

@@ -103,6 +103,30 @@ describe('Store', () => {
     store.close();
   });
 
+  it('sends assets embedded by another face model back to analysis, and only those', () => {
+    const store = Store.open(tempDb());
+    const make = (id: string) =>
+      store.assets.upsert({
+        source: 'folder',
+        sourceId: id,
+        contentHash: id,
+        capturedAt: null,
+        latitude: null,
+        longitude: null,
+      });
+    const a = make('a.jpg');
+    const b = make('b.jpg');
+    store.observations.replaceForAsset(a.id, [face(0, unit(1, 0))]); // model m1
+    store.observations.replaceForAsset(b.id, [{ upperBody: { box: [1, 2, 3, 4], score: 0.5, source: 'person' } }]);
+    store.assets.markDone(a.id, { width: 1, height: 1 });
+    store.assets.markDone(b.id, { width: 1, height: 1 });
+    expect(store.assets.requeueOtherModels('m1')).toBe(0);
+    expect(store.assets.requeueOtherModels('m2')).toBe(1);
+    expect(store.assets.get('folder', 'a.jpg')!.status).toBe('pending');
+    expect(store.assets.get('folder', 'b.jpg')!.status).toBe('done');
+    store.close();
+  });
+
   it('rolls a failed transaction back whole', () => {
     const store = Store.open(tempDb());
     const a = store.assets.upsert({

@@ -70,7 +70,7 @@ export class ImmichSyncService {
       const known = this.store.assets.get(IMMICH_SOURCE, asset.id);
       // our own tag writes bump updatedAt; an unchanged checksum means nothing to do
       if (known?.status === 'done' && known.contentHash === asset.checksum) continue;
-      if (known?.status === 'failed' && known.contentHash === asset.checksum) continue; // retried below, on schedule
+      if (known && known.status !== 'done' && known.contentHash === asset.checksum) continue; // taken below, on schedule
       due.set(asset.id, asset);
     }
     for (const failed of this.store.assets.list(IMMICH_SOURCE).filter((a) => a.status !== 'done')) {
@@ -90,6 +90,7 @@ export class ImmichSyncService {
     const full = checkpoint === null || now - lastFull > FULL_LISTING_EVERY_MS;
     const since = full ? null : new Date(Date.parse(checkpoint!) - CHECKPOINT_OVERLAP_MS).toISOString();
     const listing = await listAssets(this.client, this.info, since);
+    this.store.assets.requeueOtherModels(this.perception.faces.embedder.id);
 
     let removed = 0;
     if (full) {
