@@ -9,42 +9,47 @@ export interface Listing {
   newest: string | null;
 }
 
-/** Offset paging (2.x) sorts only by fileCreatedAt, so ties can shift between pages: walk again until nothing new. */
-const MAX_PASSES = 4;
+/** Immich's largest page. */
+const PAGE_SIZE = 1000;
+/** Pages of one tied timestamp asked for at most, should a whole burst share it (pathological). */
+const MAX_TIE_PAGES = 20;
 
+/** Walks every page of a search; returns the fileCreatedAt values that sat at a page boundary. */
 async function walk(
   client: ImmichClient,
   info: ServerInfo,
   base: MetadataSearchDto,
   seen: Map<string, AssetResponseDto>,
-) {
-  let added = 0;
+  maxPages = Number.POSITIVE_INFINITY,
+): Promise<Set<string>> {
+  const boundaries = new Set<string>();
   let cursor: string | null = null;
-  for (let page = 1; ; page++) {
+  for (let page = 1; page <= maxPages; page++) {
     const dto: MetadataSearchDto = info.cursorPaging ? { ...base, ...(cursor ? { cursor } : {}) } : { ...base, page };
     const result = await client.searchPage(dto);
-    for (const asset of result.items) {
-      if (!seen.has(asset.id)) added++;
-      seen.set(asset.id, asset);
-    }
-    if (info.cursorPaging) {
-      cursor = result.nextCursor;
-      if (!cursor) return added;
-    } else if (!result.nextPage || result.items.length === 0) {
-      return added;
-    }
+    for (const asset of result.items) seen.set(asset.id, asset);
+    const more = info.cursorPaging ? Boolean(result.nextCursor) : Boolean(result.nextPage) && result.items.length > 0;
+    if (!more) return boundaries;
+    const last = result.items[result.items.length - 1];
+    if (last) boundaries.add(last.fileCreatedAt);
+    cursor = result.nextCursor ?? null;
   }
+  return boundaries;
 }
 
 /**
- * Lists the key owner's images (timeline and archive) updated since `since` (all when null). On 2.x the listing is
- * repeated until a pass adds no new id, because offset paging without a tiebreak skips and repeats items.
+ * Lists the key owner's images (timeline and archive) updated since `since` (all when null).
+ *
+ * 3.x pages with a cursor and is complete. 2.x pages by offset over `ORDER BY fileCreatedAt` alone: photos with the
+ * same time straddling a page boundary come back in a different order on each page, so some repeat and some never
+ * come. Only such boundary times can lose items, so each one is asked for again as its own one-page window
+ * (takenAfter = takenBefore = that time), which returns the whole tie at once.
  */
 export async function listAssets(
   client: ImmichClient,
   info: ServerInfo,
   since: string | null,
-  pageSize = 1000,
+  pageSize = PAGE_SIZE,
 ): Promise<Listing> {
   const seen = new Map<string, AssetResponseDto>();
   for (const visibility of [AssetVisibility.Timeline, AssetVisibility.Archive]) {
@@ -55,9 +60,10 @@ export async function listAssets(
       size: pageSize,
       ...(since ? { updatedAfter: since } : {}),
     };
-    for (let pass = 0; pass < (info.cursorPaging ? 1 : MAX_PASSES); pass++) {
-      const added = await walk(client, info, base, seen);
-      if (pass > 0 && added === 0) break;
+    const boundaries = await walk(client, info, base, seen);
+    if (info.cursorPaging) continue;
+    for (const time of boundaries) {
+      await walk(client, info, { ...base, size: PAGE_SIZE, takenAfter: time, takenBefore: time }, seen, MAX_TIE_PAGES);
     }
   }
   const assets = [...seen.values()].filter((a) => a.ownerId === info.ownerId && !a.isTrashed);
@@ -69,6 +75,11 @@ export async function listAssets(
 /** Ids of the owner's assets trashed since `since`. */
 export async function listTrashed(client: ImmichClient, info: ServerInfo, since: string): Promise<string[]> {
   const seen = new Map<string, AssetResponseDto>();
-  await walk(client, info, { type: AssetTypeEnum.Image, withDeleted: true, trashedAfter: since, size: 1000 }, seen);
+  await walk(
+    client,
+    info,
+    { type: AssetTypeEnum.Image, withDeleted: true, trashedAfter: since, size: PAGE_SIZE },
+    seen,
+  );
   return [...seen.values()].filter((a) => a.ownerId === info.ownerId && a.isTrashed).map((a) => a.id);
 }
