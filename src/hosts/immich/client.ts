@@ -7,6 +7,7 @@ import {
   getFaces,
   getMyApiKey,
   getMyUser,
+  getPerson,
   getServerFeatures,
   getServerVersion,
   init,
@@ -181,6 +182,16 @@ export class ImmichClient {
       );
       people.push(...result.people);
       if (!result.hasNextPage || result.people.length === 0) return people;
+    }
+  }
+
+  /** One person, or null when Immich no longer has it (deleted, or merged away). */
+  async person(id: string): Promise<PersonResponseDto | null> {
+    try {
+      return await this.call(`person ${id}`, (signal) => getPerson({ id }, { signal }));
+    } catch (error) {
+      if (error instanceof ImmichRequestError && (error.status === 400 || error.status === 404)) return null;
+      throw error;
     }
   }
 

@@ -40,6 +40,12 @@ export class UserChangesService {
     };
     const people = new PeopleService(this.store);
     const remote = new Map<string, PersonResponseDto>((await this.client.allPeople()).map((p) => [p.id, p]));
+    // Immich leaves unnamed people with fewer than minFaces faces out of its list: ask for those one by one
+    for (const link of this.store.immich.people()) {
+      if (!link.immichId || remote.has(link.immichId)) continue;
+      const person = await this.client.person(link.immichId);
+      if (person) remote.set(person.id, person);
+    }
     const assets = new Map(this.store.assets.list(IMMICH_SOURCE).map((a) => [a.id, a]));
     const observationAsset = new Map(this.store.observations.all({ vectors: false }).map((o) => [o.id, o.assetId]));
     const suspect = new Set<number>();

@@ -1,0 +1,186 @@
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
+import { checkServer } from '../../../src/hosts/immich/connection.js';
+import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
+import { createBodyPerception, createFacePipeline } from '../../../src/perception/create.js';
+import { RecognitionService } from '../../../src/service/recognition.js';
+import type { Perception } from '../../../src/service/scan.js';
+import { Store } from '../../../src/store/store.js';
+import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
+import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS } from '../../helpers/fixtures.js';
+
+const silent = pino({ level: 'silent' });
+const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
+
+/** Every fixture portrait as an Immich asset with a readable id: "<identity>~<n>". */
+function library(identities?: string[]): Record<string, string> {
+  const photos: Record<string, string> = {};
+  for (const identity of identities ?? readdirSync(join(FIXTURES, 'people')).sort()) {
+    readdirSync(join(FIXTURES, 'people', identity))
+      .sort()
+      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
+  }
+  return photos;
+}
+const identityOf = (assetId: string) => assetId.split('~')[0];
+
+let immich: RunningFakeImmich | undefined;
+afterEach(() => {
+  immich?.close();
+  immich = undefined;
+});
+
+describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('the Immich sidecar against a fake Immich', () => {
+  let perception: Perception;
+
+  beforeAll(async () => {
+    const config = loadConfig({ env: {} });
+    const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
+    perception = { faces, bodies, maxPixels: config.perception.maxInputPixels };
+  });
+
+  async function sidecar(db: string, options: { mode?: 'manage' | 'suggest'; onWrite?: (op: string) => void } = {}) {
+    const client = new ImmichClient(immich!.baseUrl, immich!.apiKey, noWait, options.onWrite);
+    const mode = options.mode ?? 'manage';
+    const info = await checkServer(client, mode, false);
+    const store = Store.open(db);
+    const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: db });
+    const sync = new ImmichSyncService(
+      store,
+      client,
+      info,
+      perception,
+      recognition,
+      { mode, writeBack: { minFaces: 3, tags: false }, downloads: 2 },
+      silent,
+    );
+    return { store, sync, close: () => store.close() };
+  }
+  const freshDb = () => join(mkdtempSync(join(tmpdir(), 'sidecar-')), 'people.db');
+
+  /** Immich person id → identities of the assets its faces are on. */
+  function peopleInImmich(): Map<string, Set<string>> {
+    const fake = immich!.fake;
+    const result = new Map<string, Set<string>>();
+    for (const face of fake.allFaces()) {
+      if (!face.personId || face.deletedAt) continue;
+      const set = result.get(face.personId) ?? new Set<string>();
+      set.add(identityOf(face.assetId));
+      result.set(face.personId, set);
+    }
+    return result;
+  }
+
+  it('groups the fixture identities correctly in Immich, and a second run writes nothing new', async () => {
+    immich = startFakeImmich({ version: '3.2.2', photos: library() });
+    await immich.fake.ready();
+    const db = freshDb();
+    const run = await sidecar(db);
+    const first = await run.sync.cycle();
+    expect(first).toMatchObject({ listed: 24, analysed: 24, failed: 0 });
+    const people = peopleInImmich();
+    expect([...people.values()].map((ids) => [...ids].sort().join()).sort()).toEqual([
+      'alex_lacamoire',
+      'compreface_a',
+      'kit_harington',
+      'obama',
+    ]);
+    immich.fake.runJobs();
+    immich.fake.clearRequests();
+    const second = await run.sync.cycle();
+    expect(second.analysed).toBe(0);
+    expect(immich.fake.writes()).toEqual([]);
+    run.close();
+  });
+
+  it('pages with page numbers on 2.x and keeps the user’s renames and face moves through a re-cluster', async () => {
+    immich = startFakeImmich({ version: '2.5.6', photos: library(['obama', 'compreface_a', 'kit_harington']) });
+    await immich.fake.ready();
+    const fake = immich.fake;
+    const db = freshDb();
+    const run = await sidecar(db);
+    await run.sync.cycle();
+    const byIdentity = new Map([...peopleInImmich()].map(([person, ids]) => [[...ids][0], person]));
+    const obama = byIdentity.get('obama')!;
+    const kit = byIdentity.get('kit_harington')!;
+    // the user names Obama, and moves one of Kit's faces to Obama (a wrong move, but theirs)
+    fake.renamePerson(obama, 'Barack Obama');
+    const moved = fake.facesOfPerson(kit)[0];
+    fake.reassignFace(moved.id, obama);
+    fake.runJobs();
+
+    const after = await run.sync.cycle({ recluster: true });
+    expect(after.userChanges).toMatchObject({ renamed: 1, reassignedFaces: 1 });
+    expect(fake.person(obama)!.name).toBe('Barack Obama');
+    expect(fake.face(moved.id)!.personId).toBe(obama);
+    const local = run.store.people.list().find((p) => p.name === 'Barack Obama');
+    expect(local).toBeDefined();
+    fake.clearRequests();
+    await run.sync.cycle({ recluster: true });
+    expect(fake.face(moved.id)!.personId).toBe(obama);
+    expect(fake.writes()).toEqual([]);
+    expect(fake.requests({ op: 'searchAssets' }).every((r) => !JSON.stringify(r.body).includes('cursor'))).toBe(true);
+    run.close();
+  });
+
+  it('creates no duplicate people or faces when killed between any two writes and restarted', async () => {
+    const photos = library(['obama', 'compreface_a', 'kit_harington']);
+    // analyse once, without writing, and start every crash from that store
+    immich = startFakeImmich({ version: '3.2.2', photos });
+    await immich.fake.ready();
+    const analysed = freshDb();
+    const prepare = await sidecar(analysed, { mode: 'suggest' });
+    await prepare.sync.cycle();
+    prepare.close();
+    immich.close();
+
+    const reference = async (crashAt: number | null) => {
+      immich = startFakeImmich({ version: '3.2.2', photos });
+      await immich.fake.ready();
+      const db = freshDb();
+      for (const suffix of ['', '-wal', '-shm']) {
+        try {
+          copyFileSync(analysed + suffix, db + suffix);
+        } catch {
+          // no WAL left: fine
+        }
+      }
+      let writes = 0;
+      const crashing = await sidecar(db, {
+        onWrite: () => {
+          if (++writes === crashAt) throw new Error('killed between two writes');
+        },
+      });
+      if (crashAt !== null) await expect(crashing.sync.cycle()).rejects.toThrow('killed');
+      else await crashing.sync.cycle();
+      crashing.close(); // the process is gone; a new one opens the same store
+      const restarted = await sidecar(db);
+      await restarted.sync.cycle();
+      restarted.close();
+      const fake = immich.fake;
+      const state = {
+        people: fake.people().length,
+        faces: fake.allFaces().filter((f) => !f.deletedAt).length,
+        groups: [...peopleInImmich().values()].map((ids) => [...ids].sort().join()).sort(),
+        writes,
+      };
+      immich.close();
+      immich = undefined;
+      return state;
+    };
+
+    const clean = await reference(null);
+    expect(clean.groups).toEqual(['compreface_a', 'kit_harington', 'obama']);
+    // 3 people and 14 faces: every one of those 17 writes is a crash point
+    expect(clean.writes).toBe(17);
+    for (let crashAt = 1; crashAt <= clean.writes; crashAt++) {
+      const state = await reference(crashAt);
+      expect({ ...state, writes: 0 }, `crash before write ${crashAt}`).toEqual({ ...clean, writes: 0 });
+    }
+  });
+});
