@@ -78,15 +78,50 @@ export function peopleCommand(args: readonly string[]): Promise<number> {
   });
 }
 
-export function suggestionsCommand(args: readonly string[]): Promise<number> {
+/** With Immich configured, accepting merges the two people in Immich as well. */
+async function acceptThroughImmich(args: readonly string[]): Promise<number | null> {
+  const config = loadConfig();
+  const [verb, id] = args.filter((a) => !a.startsWith('--'));
+  if (verb !== 'accept' || !config.immich.url || !config.immich.apiKey || !/^\d+$/.test(id ?? '')) return null;
+  const parsed = parse(args);
+  const { apiBaseUrl, ImmichClient, redact } = await import('../hosts/immich/client.js');
+  const { checkServer } = await import('../hosts/immich/connection.js');
+  const { acceptSuggestion } = await import('../hosts/immich/suggestion-actions.js');
+  const store = open(parsed.values.db);
+  try {
+    const client = new ImmichClient(apiBaseUrl(config.immich.url), config.immich.apiKey);
+    const info = await checkServer(client, 'suggest', false);
+    await acceptSuggestion(store, client, info, Number(id));
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${redact((error as Error).message, config.immich.apiKey)}\n`);
+    return 1;
+  } finally {
+    store.close();
+  }
+}
+
+export async function suggestionsCommand(args: readonly string[]): Promise<number> {
+  const throughImmich = await acceptThroughImmich(args);
+  if (throughImmich !== null) return throughImmich;
   return run(args, (service, [verb = 'list', ...rest], json) => {
     switch (verb) {
       case 'list': {
-        const suggestions = service.suggestions();
-        if (json) process.stdout.write(`${JSON.stringify(suggestions, null, 2)}\n`);
-        else
-          for (const s of suggestions)
-            process.stdout.write(`${s.id}\t${s.score.toFixed(3)}\t${s.personA}\t${s.personB}\n`);
+        const names = new Map(service.list().map((p) => [p.id, p.name ?? p.id]));
+        const merges = service
+          .suggestions()
+          .map((s) => ({ ...s, nameA: names.get(s.personA), nameB: names.get(s.personB) }));
+        const proposals = service.proposals();
+        if (json) {
+          process.stdout.write(`${JSON.stringify({ merges, proposals }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write('id\tscore\tperson A\tperson B   (merge suggestions; accept <id> | reject <id>)\n');
+        for (const s of merges) process.stdout.write(`${s.id}\t${s.score.toFixed(3)}\t${s.nameA}\t${s.nameB}\n`);
+        if (proposals.length > 0) {
+          process.stdout.write('\nproposed people for faces nobody assigned:\nasset\tobservation\tperson\n');
+          for (const p of proposals) process.stdout.write(`${p.asset}\t${p.observationId}\t${p.name ?? p.personId}\n`);
+        }
         return;
       }
       case 'accept':

@@ -68,6 +68,24 @@ export class PeopleService {
     return this.store.suggestions.list();
   }
 
+  /**
+   * Faces our gallery assigned by itself on photos from a host that keeps its own people (Immich): in suggest mode
+   * these are proposals for the host's unassigned faces.
+   */
+  proposals(source = 'immich'): { observationId: number; asset: string; personId: string; name: string | null }[] {
+    const assets = new Map(this.store.assets.list(source).map((a) => [a.id, a.sourceId]));
+    const names = new Map(this.store.people.list().map((p) => [p.id, p.name]));
+    return this.store.observations
+      .all({ vectors: false })
+      .filter((o) => o.assignedBy === 'assign' && o.personId && assets.has(o.assetId))
+      .map((o) => ({
+        observationId: o.id,
+        asset: assets.get(o.assetId)!,
+        personId: o.personId!,
+        name: names.get(o.personId!) ?? null,
+      }));
+  }
+
   private suggestion(id: number): SuggestionRow {
     const found = this.store.suggestions.list().find((s) => s.id === id);
     if (!found) throw new Error(`no open suggestion with id ${id}`);

@@ -6,6 +6,7 @@ import {
   getAllPeople,
   getFaces,
   getMyApiKey,
+  getAssetInfo,
   getMyUser,
   getPerson,
   getServerFeatures,
@@ -168,6 +169,11 @@ export class ImmichClient {
       viewAsset({ id: assetId, size: AssetMediaSize.Preview }, { signal }),
     );
     return Buffer.from(await blob.arrayBuffer());
+  }
+
+  /** One asset in full, its tags included (search results leave them out). */
+  asset(assetId: string): Promise<AssetResponseDto> {
+    return this.call(`asset ${assetId}`, (signal) => getAssetInfo({ id: assetId }, { signal }));
   }
 
   faces(assetId: string): Promise<AssetFaceResponseDto[]> {

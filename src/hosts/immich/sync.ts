@@ -7,6 +7,8 @@ import type { RecognitionService, RecognitionSummary } from '../../service/recog
 import type { Store } from '../../store/store.js';
 import type { Observation, RgbImage } from '../../types.js';
 import { listAssets, listTrashed } from './asset-listing.js';
+import { ImmichLabelService, type LabelSummary } from './labels.js';
+import { immichMergeSuggestions } from './merge-suggestions.js';
 import { ImmichAuthError, type AssetResponseDto, type ImmichClient } from './client.js';
 import type { ServerInfo } from './connection.js';
 import { UserChangesService, type UserChangesSummary } from './user-changes.js';
@@ -36,6 +38,7 @@ export interface CycleSummary {
   unchanged: number;
   failed: number;
   removed: number;
+  labels: LabelSummary;
   reclustered: boolean;
   recognition: RecognitionSummary;
   userChanges: UserChangesSummary | null;
@@ -102,6 +105,7 @@ export class ImmichSyncService {
     }
 
     const due = this.due(listing.assets, now);
+    const analysedAssets: AssetResponseDto[] = [];
     let analysed = 0;
     let failed = 0;
     let fatal: Error | null = null;
@@ -132,6 +136,7 @@ export class ImmichSyncService {
             });
           });
           analysed++;
+          if (asset) analysedAssets.push(asset);
         } catch (error) {
           if (error instanceof ImmichAuthError) fatal = error;
           this.store.assets.markFailed(row.id, (error as Error).message);
@@ -151,21 +156,36 @@ export class ImmichSyncService {
       this.store.checkpoints.set(CHECKPOINT, listing.newest);
     if (full) this.store.checkpoints.set(LAST_FULL, String(now));
 
-    const userChanges =
-      this.options.mode === 'manage' ? await new UserChangesService(this.store, this.client, this.log).run() : null;
+    const labels = await new ImmichLabelService(this.store, this.client, this.log).run(analysedAssets);
+    if (this.options.mode === 'suggest') {
+      // never touches Immich: suggests merges among its people and proposes people for its unassigned faces
+      this.store.suggestions.replaceOpen(immichMergeSuggestions(this.store, this.perception.faces.embedder.id));
+      return {
+        listed: listing.assets.length,
+        analysed,
+        unchanged: listing.assets.length - due.filter((d) => d.asset).length,
+        failed,
+        removed,
+        labels,
+        reclustered: false,
+        recognition: this.recognition.assignNew(),
+        userChanges: null,
+        writeBack: null,
+      };
+    }
+    const userChanges = await new UserChangesService(this.store, this.client, this.log).run();
     const noGallery = this.store.people.list().every((p) => p.exemplars.length === 0);
-    const reclustered = Boolean(options.recluster) || noGallery || removed > 0;
+    const reclustered =
+      Boolean(options.recluster) || noGallery || removed > 0 || labels.fromFaces + labels.fromTags > 0;
     const recognition = reclustered ? this.recognition.recluster() : this.recognition.assignNew();
-    const writeBack =
-      this.options.mode === 'manage'
-        ? await new WriteBackService(this.store, this.client, this.options.writeBack, this.log).run()
-        : null;
+    const writeBack = await new WriteBackService(this.store, this.client, this.options.writeBack, this.log).run();
     return {
       listed: listing.assets.length,
       analysed,
       unchanged: listing.assets.length - due.filter((d) => d.asset).length,
       failed,
       removed,
+      labels,
       reclustered,
       recognition,
       userChanges,

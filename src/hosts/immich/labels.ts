@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import type { Store } from '../../store/store.js';
+import type { AssetResponseDto, ImmichClient, PersonResponseDto } from './client.js';
+import { matchFace } from './face-match.js';
+import { IMMICH_SOURCE } from './write-back.js';
+
+/** A tag under this root names the person in the photo (digiKam, Lightroom and Immich's own People/<Name>). */
+export const PEOPLE_TAG = /^People\/([^/]+)$/;
+
+export interface LabelSummary {
+  fromFaces: number;
+  fromTags: number;
+}
+
+/**
+ * Takes what Immich already knows about newly analysed photos as the user's word: a face on an Immich person
+ * (assigned by the user, by Immich's clustering, or imported from XMP face regions) labels our matching observation
+ * with that person; a `People/<Name>` tag labels the only clear face of a photo. Each Immich person gets a local
+ * twin linked to it, so later clusters grow the same person instead of creating another.
+ */
+export class ImmichLabelService {
+  private immichPeople: Map<string, PersonResponseDto> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly client: ImmichClient,
+    private readonly log: Logger,
+  ) {}
+
+  private async twinOf(immichId: string): Promise<string | null> {
+    const linked = this.store.immich.byImmichId(immichId);
+    if (linked) return linked.personId;
+    this.immichPeople ??= new Map((await this.client.allPeople()).map((p) => [p.id, p]));
+    const person = this.immichPeople.get(immichId) ?? (await this.client.person(immichId));
+    if (!person) return null;
+    const id = `immich-${immichId}`;
+    if (!this.store.people.get(id)) this.store.people.create({ id, name: person.name || null });
+    this.store.immich.linkPerson(id, immichId, person.name || null, person.isHidden);
+    return id;
+  }
+
+  private async personNamed(name: string): Promise<string> {
+    const local = this.store.people.list().find((p) => p.name === name);
+    if (local) return local.id;
+    this.immichPeople ??= new Map((await this.client.allPeople()).map((p) => [p.id, p]));
+    const remote = [...this.immichPeople.values()].find((p) => p.name === name);
+    if (remote) return (await this.twinOf(remote.id))!;
+    return this.store.people.create({ name });
+  }
+
+  async run(assets: readonly AssetResponseDto[]): Promise<LabelSummary> {
+    const summary: LabelSummary = { fromFaces: 0, fromTags: 0 };
+    for (const asset of assets) {
+      const row = this.store.assets.get(IMMICH_SOURCE, asset.id);
+      if (!row || row.status !== 'done') continue;
+      const observations = this.store.observations.forAsset(row.id).filter((o) => o.observation.face);
+      if (observations.length === 0) continue;
+      const faces = await this.client.faces(asset.id);
+      for (const o of observations) {
+        const face = matchFace(o.observation.face!.box, faces, row.width ?? 0, row.height ?? 0);
+        if (!face?.person) continue;
+        const twin = await this.twinOf(face.person.id);
+        if (!twin) continue;
+        this.store.observations.assign([{ id: o.id, personId: twin, assignedBy: 'user' }]);
+        this.store.immich.linkFace({
+          observationId: o.id,
+          immichFaceId: face.id,
+          immichPersonId: face.person.id,
+          origin: 'user',
+        });
+        summary.fromFaces++;
+      }
+      const clear = observations.filter((o) => o.observation.face!.quality.clear);
+      if (clear.length !== 1 || this.store.immich.face(clear[0].id)) continue;
+      const tags = asset.tags ?? (await this.client.asset(asset.id)).tags ?? [];
+      const names = tags.map((t) => PEOPLE_TAG.exec(t.value)?.[1]).filter((n): n is string => Boolean(n));
+      if (names.length === 1) {
+        this.store.observations.assign([
+          { id: clear[0].id, personId: await this.personNamed(names[0]), assignedBy: 'user' },
+        ]);
+        summary.fromTags++;
+      }
+    }
+    if (summary.fromFaces + summary.fromTags > 0) this.log.info(summary, 'took labels the user already made in Immich');
+    return summary;
+  }
+}

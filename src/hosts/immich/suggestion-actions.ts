@@ -1,0 +1,30 @@
+import { PeopleService } from '../../service/people.js';
+import type { Store } from '../../store/store.js';
+import type { ImmichClient } from './client.js';
+import type { ServerInfo } from './connection.js';
+
+/**
+ * Accepting a suggestion merges the two people in Immich too (POST /people/merge on 3.2.1+, the legacy route
+ * before), the first one surviving, then in our store. Rejecting is remembered locally only: Immich has no notion of it.
+ */
+export async function acceptSuggestion(
+  store: Store,
+  client: ImmichClient,
+  info: ServerInfo,
+  id: number,
+): Promise<void> {
+  const suggestion = store.suggestions.list().find((s) => s.id === id);
+  if (!suggestion) throw new Error(`no open suggestion with id ${id}`);
+  const survivor = store.immich.person(suggestion.personA)?.immichId;
+  const absorbed = store.immich.person(suggestion.personB)?.immichId;
+  if (survivor && absorbed) {
+    const [result] = await client.merge(survivor, [absorbed], info.modernMerge);
+    if (result && !result.success) {
+      throw new Error(
+        `Immich refused the merge: ${result.error ?? 'unknown'}${result.errorMessage ? ` (${result.errorMessage})` : ''}`,
+      );
+    }
+    store.immich.unlinkPerson(suggestion.personB);
+  }
+  new PeopleService(store).accept(id);
+}
