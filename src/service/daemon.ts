@@ -88,7 +88,7 @@ export class Daemon {
       });
       this.wake = null;
     }
-    this.status.state = 'stopping';
+    this.status.state = this.stopping ? 'stopping' : 'idle';
   }
 
   /** Asks the loop to end after the cycle in flight (its writes finish and are recorded). */

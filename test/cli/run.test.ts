@@ -1,0 +1,67 @@
+import { Permission } from '@immich/sdk';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCommand } from '../../src/cli/run.js';
+import { loadConfig } from '../../src/config/load.js';
+import { requiredPermissions } from '../../src/hosts/immich/connection.js';
+import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
+import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
+
+let immich: RunningFakeImmich | undefined;
+afterEach(() => {
+  immich?.close();
+  immich = undefined;
+  vi.restoreAllMocks();
+});
+
+function captureStderr(): string[] {
+  const lines: string[] = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  return lines;
+}
+
+const configFor = (running: RunningFakeImmich) =>
+  loadConfig({ env: { IMMICH_URL: 'http://immich.test', IMMICH_API_KEY: running.apiKey, IMMICH_PEOPLE_PORT: '0' } });
+
+describe('immich-people run', () => {
+  it('asks for IMMICH_URL and IMMICH_API_KEY when they are missing', async () => {
+    const stderr = captureStderr();
+    expect(await runCommand(['--once'], { config: loadConfig({ env: {} }) })).toBe(2);
+    expect(stderr.join('')).toMatch(/IMMICH_URL and IMMICH_API_KEY/);
+  });
+
+  it('prints exactly the missing permissions and stops, never showing the key', async () => {
+    immich = startFakeImmich({ version: '3.2.2' });
+    immich.fake.setPermissions(requiredPermissions('manage', false).filter((p) => p !== Permission.PersonCreate));
+    const stderr = captureStderr();
+    expect(
+      await runCommand(['--once', '--db', join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db')], {
+        config: configFor(immich),
+      }),
+    ).toBe(1);
+    const text = stderr.join('');
+    expect(text).toMatch(/lacks these permissions: person\.create\./);
+    expect(text).not.toContain(immich.apiKey);
+  });
+
+  it.skipIf(!HAS_FIXTURES || !HAS_MODELS)('does one full cycle with --once and exits 0', async () => {
+    immich = startFakeImmich({
+      version: '2.5.6',
+      photos: Object.fromEntries(
+        ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
+      ),
+    });
+    await immich.fake.ready();
+    captureStderr();
+    const db = join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+    expect(await runCommand(['--once', '--db', db], { config: configFor(immich) })).toBe(0);
+    expect(immich.fake.people()).toHaveLength(1);
+    expect(immich.fake.facesOfPerson(immich.fake.people()[0].id)).toHaveLength(3);
+  });
+});
