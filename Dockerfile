@@ -1,25 +1,38 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript and fetch + verify the embedded models (npm ci runs `prepare`).
+# immich-people: the sidecar image. Node 24 LTS at run time; the code also runs on Node 20.
+
+# ---- build: compile TypeScript, fetch + verify + convert the embedded models (npm ci runs `prepare`)
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# node-gyp builds better-sqlite3 and hnswlib-node from source
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
 COPY models/manifest.json models/NOTICE ./models/
-RUN npm ci --no-audit --no-fund
-# Production dependencies only; native modules rebuilt against Node 24's headers.
-RUN npm prune --omit=dev
+RUN npm ci --no-audit --no-fund \
+  && npm prune --omit=dev \
+  && rm -rf models/.cache
 
+# ---- run
 FROM node:24-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    IMMICH_PEOPLE_DB=/data/immich-people.db \
+    IMMICH_PEOPLE_PORT=3031
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/models ./models
 COPY config ./config
+RUN mkdir -p /data && chown node:node /data
 USER node
+VOLUME ["/data"]
+EXPOSE 3031
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.IMMICH_PEOPLE_PORT||3031)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["--help"]
+CMD ["run"]
