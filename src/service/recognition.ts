@@ -81,7 +81,27 @@ export class RecognitionService {
       if (first === undefined) firstOfPerson.set(s.personId, i);
       else mustLink.push([first, i]);
     });
-    return { mustLink, cannotLink: pairs('cannot-link') };
+    // two people the user named differently are two people: one anchor each, kept apart
+    const cannotLink: ObservationPair[] = pairs('cannot-link');
+    const named = new Set(
+      this.store.people
+        .list()
+        .filter((p) => p.name !== null)
+        .map((p) => p.id),
+    );
+    const anchors = new Map<string, number>();
+    stored.forEach((s, i) => {
+      if (s.personId && named.has(s.personId) && s.assignedBy === 'user' && !anchors.has(s.personId))
+        anchors.set(s.personId, i);
+    });
+    for (const p of this.store.people.list()) {
+      if (!named.has(p.id) || anchors.has(p.id)) continue;
+      const exemplar = p.exemplars.map((id) => index.get(id)).find((i) => i !== undefined);
+      if (exemplar !== undefined) anchors.set(p.id, exemplar);
+    }
+    const list = [...anchors.values()];
+    for (let a = 0; a < list.length; a++) for (let b = a + 1; b < list.length; b++) cannotLink.push([list[a], list[b]]);
+    return { mustLink, cannotLink };
   }
 
   /** Both passes, the gallery, people and suggestions, from scratch. */

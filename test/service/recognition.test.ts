@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { RecognitionService } from '../../src/service/recognition.js';
+import { Store } from '../../src/store/store.js';
+import type { Observation } from '../../src/types.js';
+
+/** A clear face whose 8-D embedding is `base` nudged by `noise` on one axis. */
+function face(base: number[], noise: number, axis: number): Observation {
+  const v = Float32Array.from(base, (x, i) => x + (i === axis ? noise : 0));
+  const n = Math.hypot(...v);
+  return {
+    face: {
+      box: [0, 0, 50, 60],
+      score: 0.99,
+      landmarks: [
+        [1, 1],
+        [2, 1],
+        [1.5, 2],
+        [1, 3],
+        [2, 3],
+      ],
+      quality: { clear: true, score: 1, blur: 100, yaw: 0, size: 50 },
+      embedding: { model: 'm', vector: v.map((x) => x / n) },
+    },
+  };
+}
+
+/** Six faces: three near one direction and three near another at cosine ~0.9, close enough to merge. */
+function library(): { store: Store; ids: number[] } {
+  const store = Store.open(':memory:');
+  const ids: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const base = i < 3 ? [1, 0.2, 0, 0, 0, 0, 0, 0] : [1, 0.2, 0, 0, 0, 0, 0, 0.5];
+    const asset = store.assets.upsert({
+      source: 'folder',
+      sourceId: `p${i}.jpg`,
+      contentHash: `h${i}`,
+      capturedAt: i * 864e5,
+      latitude: null,
+      longitude: null,
+    });
+    ids.push(...store.observations.replaceForAsset(asset.id, [face(base, 0.03 * (i % 3), 2 + (i % 3))]));
+    store.assets.markDone(asset.id, { width: 100, height: 100 });
+  }
+  return { store, ids };
+}
+
+describe('RecognitionService', () => {
+  it('groups one person’s faces into one gallery person', () => {
+    const { store } = library();
+    const summary = new RecognitionService(store, { faceModel: 'm', indexPath: null }).recluster();
+    expect(summary.people).toBe(1);
+    expect(summary.assigned).toBe(6);
+  });
+
+  it('never merges two people the user named differently, whatever their faces say', () => {
+    const { store, ids } = library();
+    const a = store.people.create({ name: 'Anna' });
+    const b = store.people.create({ name: 'Berta' });
+    // the user confirmed two faces of each; the third of each is the machine's to place
+    store.observations.assign([
+      { id: ids[0], personId: a, assignedBy: 'user' },
+      { id: ids[1], personId: a, assignedBy: 'user' },
+      { id: ids[3], personId: b, assignedBy: 'user' },
+      { id: ids[4], personId: b, assignedBy: 'user' },
+    ]);
+    new RecognitionService(store, { faceModel: 'm', indexPath: null }).recluster();
+    const people = store.people.list();
+    expect(people.map((p) => [p.name, p.observations])).toEqual([
+      ['Anna', 3],
+      ['Berta', 3],
+    ]);
+  });
+
+  it('ignores vectors of another model', () => {
+    const { store } = library();
+    const summary = new RecognitionService(store, { faceModel: 'other', indexPath: null }).recluster();
+    expect(summary.people).toBe(0);
+  });
+});
