@@ -1,0 +1,61 @@
+/**
+ * One bench worker thread: owns its own face pipeline (its own ONNX Runtime sessions, since the session cache is
+ * per module instance and every worker has its own), and runs one job at a time.
+ */
+import { readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import sharp from 'sharp';
+import { loadConfig } from '../src/config/load.js';
+import { createFacePipeline } from '../src/perception/create.js';
+import { decodeImage } from '../src/perception/decode.js';
+import type { Job, JobResult, Stage, WorkerMessage } from './protocol.js';
+
+if (!parentPort) throw new Error('bench/worker.js must run as a worker thread');
+const port = parentPort;
+
+const send = (message: WorkerMessage): void => port.postMessage(message);
+
+/** The stage times of the job being run; the worker runs one job at a time, so one accumulator is enough. */
+let stages: Partial<Record<Stage, number>> = {};
+const timer = (stage: Stage, ms: number): void => {
+  stages[stage] = (stages[stage] ?? 0) + ms;
+};
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const maxPixels = config.perception.maxInputPixels;
+  const start = performance.now();
+  const pipeline = await createFacePipeline(config, timer);
+  send({ type: 'ready', setupMs: performance.now() - start, intraOpThreads: config.models.intraOpThreads });
+
+  async function run(job: Job): Promise<JobResult> {
+    stages = {};
+    const bytes = await readFile(job.file);
+    const begin = performance.now();
+    if (job.kind === 'floor') {
+      await sharp(bytes).rotate().raw().toBuffer();
+      return { type: 'result', id: job.id, ms: performance.now() - begin, faces: 0, stages: {} };
+    }
+    const image = await decodeImage(bytes, { maxPixels });
+    timer('decode', performance.now() - begin);
+    const faces = await pipeline.analyze(image, { embeddings: true });
+    return { type: 'result', id: job.id, ms: performance.now() - begin, faces: faces.length, stages };
+  }
+
+  port.on('message', (job: Job) => {
+    run(job).then(send, (error: unknown) =>
+      send({
+        type: 'result',
+        id: job.id,
+        ms: 0,
+        faces: 0,
+        stages: {},
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  });
+}
+
+main().catch((error: unknown) =>
+  send({ type: 'failed', error: error instanceof Error ? error.message : String(error) }),
+);
