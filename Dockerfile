@@ -20,7 +20,9 @@ RUN npm ci --no-audit --no-fund \
 # ---- run
 FROM node:24-bookworm-slim
 WORKDIR /app
+# glibc's per-thread arenas grow with every decoded preview; two arenas cut peak RSS 356 → 287 MB in the bench
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     IMMICH_PEOPLE_DB=/data/immich-people.db \
     IMMICH_PEOPLE_PORT=3031
 COPY --from=build /app/package.json ./

@@ -28,6 +28,16 @@ export async function resizeRegion(
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
+/** A w×h window of interleaved RGB pixels, copied row by row. */
+export function cropRgb(rgb: Uint8Array, width: number, left: number, top: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const from = ((top + y) * width + left) * 3;
+    out.set(rgb.subarray(from, from + w * 3), y * w * 3);
+  }
+  return out;
+}
+
 export interface Normalisation {
   /** Per channel, in the order the model reads them. */
   mean: readonly [number, number, number];
