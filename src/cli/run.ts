@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { apiBaseUrl, ImmichClient, redact } from '../hosts/immich/client.js';
 import { checkServer } from '../hosts/immich/connection.js';
 import { ImmichSyncService } from '../hosts/immich/sync.js';
-import { createBodyPerception, createFacePipeline } from '../perception/create.js';
+import { createPerception } from '../perception/create.js';
 import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
 import { createLogger } from '../service/logger.js';
@@ -62,14 +62,14 @@ export async function runCommand(args: readonly string[], deps: RunDependencies 
   for (const warning of info.warnings) log.warn(warning);
   log.info({ version: info.version, mode: config.immich.mode }, 'connected to Immich');
 
-  const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
+  const perception = await createPerception(config);
   const store = Store.open(dbPath);
-  const recognition = new RecognitionService(store, { faceModel: faces.embedder.id, indexPath: dbPath });
+  const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: dbPath });
   const sync = new ImmichSyncService(
     store,
     client,
     info,
-    { faces, bodies, maxPixels: config.perception.maxInputPixels },
+    perception,
     recognition,
     {
       mode: config.immich.mode,

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { libraryJson } from '../hosts/folder/json-report.js';
 import { FolderSource } from '../hosts/folder/source.js';
-import { createBodyPerception, createFacePipeline } from '../perception/create.js';
+import { createPerception } from '../perception/create.js';
 import { RecognitionService } from '../service/recognition.js';
 import { ScanService } from '../service/scan.js';
 import { Store } from '../store/store.js';
@@ -47,11 +47,11 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
   const root = resolve(parsed.positionals[0]);
   const config = loadConfig();
   const dbPath = resolve(parsed.values.db ?? config.store.path);
-  const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
+  const perception = await createPerception(config);
   const store = Store.open(dbPath);
   try {
-    const recognition = new RecognitionService(store, { faceModel: faces.embedder.id, indexPath: dbPath });
-    const scanner = new ScanService(store, { faces, bodies, maxPixels: config.perception.maxInputPixels }, recognition);
+    const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: dbPath });
+    const scanner = new ScanService(store, perception, recognition);
     const bar = new Progress(0);
     let progress: Progress | null = null;
     const lines = logLines();

@@ -1,18 +1,11 @@
 import { decodeImage } from '../perception/decode.js';
-import type { FaceAnalyzer } from '../perception/face-pipeline.js';
-import { observe, type BodyPerception } from '../perception/observations.js';
+import { perceive, type Perception } from '../perception/perceive.js';
 import type { FolderPhoto, FolderSource, LoadedPhoto } from '../hosts/folder/source.js';
 import type { Store } from '../store/store.js';
 import type { Observation, RgbImage } from '../types.js';
 import { RecognitionService, type RecognitionSummary } from './recognition.js';
 
 export const FOLDER_SOURCE = 'folder';
-
-export interface Perception {
-  faces: FaceAnalyzer;
-  bodies: BodyPerception | null;
-  maxPixels: number;
-}
 
 export interface ScanSummary extends RecognitionSummary {
   images: number;
@@ -72,13 +65,6 @@ export class ScanService {
     }
   }
 
-  private async analyse(image: RgbImage): Promise<Observation[]> {
-    const faces = await this.perception.faces.analyze(image, { embeddings: true });
-    return this.perception.bodies
-      ? observe(image, faces, this.perception.bodies, { embeddings: true })
-      : faces.map((face) => ({ face }));
-  }
-
   async scan(source: FolderSource, options: { recluster: boolean; progress?: ScanProgress }): Promise<ScanSummary> {
     const started = performance.now();
     const photos = await source.list();
@@ -113,7 +99,7 @@ export class ScanService {
         let observations: Observation[] = [];
         if (current.image) {
           try {
-            observations = await this.analyse(current.image);
+            observations = await perceive(this.perception, current.image);
           } catch (e) {
             error = `analysis failed: ${(e as Error).message}`;
           }

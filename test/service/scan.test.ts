@@ -5,10 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { libraryJson } from '../../src/hosts/folder/json-report.js';
 import { FolderSource } from '../../src/hosts/folder/source.js';
-import { createBodyPerception, createFacePipeline } from '../../src/perception/create.js';
+import { createPerception } from '../../src/perception/create.js';
 import { PeopleService } from '../../src/service/people.js';
 import { RecognitionService } from '../../src/service/recognition.js';
-import { ScanService, type Perception } from '../../src/service/scan.js';
+import { ScanService } from '../../src/service/scan.js';
+import type { Perception } from '../../src/perception/perceive.js';
 import { Store } from '../../src/store/store.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
@@ -38,8 +39,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('scan: the local library mode on f
 
   beforeAll(async () => {
     const config = loadConfig({ env: {} });
-    const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
-    perception = { faces, bodies, maxPixels: config.perception.maxInputPixels };
+    perception = await createPerception(config);
     library = mkdtempSync(join(tmpdir(), 'library-'));
     cpSync(fixture('people'), library, { recursive: true });
   });

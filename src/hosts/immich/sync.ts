@@ -1,11 +1,9 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { decodeImage } from '../../perception/decode.js';
-import type { Perception } from '../../service/scan.js';
-import { observe } from '../../perception/observations.js';
+import { perceive, type Perception } from '../../perception/perceive.js';
 import type { RecognitionService, RecognitionSummary } from '../../service/recognition.js';
 import type { Store } from '../../store/store.js';
-import type { Observation, RgbImage } from '../../types.js';
 import { listAssets, listTrashed } from './asset-listing.js';
 import { ImmichLabelService, type LabelSummary } from './labels.js';
 import { immichMergeSuggestions } from './merge-suggestions.js';
@@ -58,13 +56,6 @@ export class ImmichSyncService {
     private readonly options: SyncOptions,
     private readonly log: Logger,
   ) {}
-
-  private async analyse(image: RgbImage): Promise<Observation[]> {
-    const faces = await this.perception.faces.analyze(image, { embeddings: true });
-    return this.perception.bodies
-      ? observe(image, faces, this.perception.bodies, { embeddings: true })
-      : faces.map((face) => ({ face }));
-  }
 
   /** Assets to (re)analyse: listed ones whose checksum changed, and failed ones whose back-off has passed. */
   private due(listed: AssetResponseDto[], now: number): { id: string; asset: AssetResponseDto | null }[] {
@@ -129,7 +120,7 @@ export class ImmichSyncService {
         try {
           const image = await decodeImage(await this.client.preview(id), { maxPixels: this.perception.maxPixels });
           await inference.add(async () => {
-            const observations = await this.analyse(image);
+            const observations = await perceive(this.perception, image);
             this.store.transaction(() => {
               this.store.observations.replaceForAsset(row.id, observations);
               this.store.assets.markDone(row.id, image);
@@ -157,16 +148,19 @@ export class ImmichSyncService {
     if (full) this.store.checkpoints.set(LAST_FULL, String(now));
 
     const labels = await new ImmichLabelService(this.store, this.client, this.log).run(analysedAssets);
+    const counts = {
+      listed: listing.assets.length,
+      analysed,
+      unchanged: listing.assets.length - due.filter((d) => d.asset).length,
+      failed,
+      removed,
+      labels,
+    };
     if (this.options.mode === 'suggest') {
       // never touches Immich: suggests merges among its people and proposes people for its unassigned faces
       this.store.suggestions.replaceOpen(immichMergeSuggestions(this.store, this.perception.faces.embedder.id));
       return {
-        listed: listing.assets.length,
-        analysed,
-        unchanged: listing.assets.length - due.filter((d) => d.asset).length,
-        failed,
-        removed,
-        labels,
+        ...counts,
         reclustered: false,
         recognition: this.recognition.assignNew(),
         userChanges: null,
@@ -179,17 +173,6 @@ export class ImmichSyncService {
       Boolean(options.recluster) || noGallery || removed > 0 || labels.fromFaces + labels.fromTags > 0;
     const recognition = reclustered ? this.recognition.recluster() : this.recognition.assignNew();
     const writeBack = await new WriteBackService(this.store, this.client, this.options.writeBack, this.log).run();
-    return {
-      listed: listing.assets.length,
-      analysed,
-      unchanged: listing.assets.length - due.filter((d) => d.asset).length,
-      failed,
-      removed,
-      labels,
-      reclustered,
-      recognition,
-      userChanges,
-      writeBack,
-    };
+    return { ...counts, reclustered, recognition, userChanges, writeBack };
   }
 }

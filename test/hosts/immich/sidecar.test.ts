@@ -7,9 +7,9 @@ import { loadConfig } from '../../../src/config/load.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
-import { createBodyPerception, createFacePipeline } from '../../../src/perception/create.js';
+import { createPerception } from '../../../src/perception/create.js';
 import { RecognitionService } from '../../../src/service/recognition.js';
-import type { Perception } from '../../../src/service/scan.js';
+import type { Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
 import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS } from '../../helpers/fixtures.js';
@@ -40,8 +40,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('the Immich sidecar against a fake
 
   beforeAll(async () => {
     const config = loadConfig({ env: {} });
-    const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
-    perception = { faces, bodies, maxPixels: config.perception.maxInputPixels };
+    perception = await createPerception(config);
   });
 
   async function sidecar(db: string, options: { mode?: 'manage' | 'suggest'; onWrite?: (op: string) => void } = {}) {

@@ -10,11 +10,11 @@ import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { acceptSuggestion } from '../../../src/hosts/immich/suggestion-actions.js';
 import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
-import { createBodyPerception, createFacePipeline } from '../../../src/perception/create.js';
+import { createPerception } from '../../../src/perception/create.js';
 import { decodeImage } from '../../../src/perception/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
 import { RecognitionService } from '../../../src/service/recognition.js';
-import type { Perception } from '../../../src/service/scan.js';
+import type { Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import type { Box } from '../../../src/types.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
@@ -46,10 +46,9 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users
 
   beforeAll(async () => {
     const config = loadConfig({ env: {} });
-    const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
-    perception = { faces, bodies, maxPixels: config.perception.maxInputPixels };
+    perception = await createPerception(config);
     for (const [id, file] of Object.entries(photos)) {
-      const found = await faces.analyze(await decodeImage(readFileSync(file), { maxPixels: 1e8 }), {
+      const found = await perception.faces.analyze(await decodeImage(readFileSync(file), { maxPixels: 1e8 }), {
         embeddings: false,
       });
       const big = found.reduce((a, b) => (b.quality.size > a.quality.size ? b : a));
