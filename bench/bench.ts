@@ -15,7 +15,7 @@ import { listImages } from '../src/hosts/folder/walk.js';
 import type { PeerResult, PrepareResult } from './child.js';
 import { BenchWorker, runPass, type Pass } from './pool.js';
 import { peerInChild, prepareInChild } from './spawn.js';
-import { STAGES, type Stage } from './protocol.js';
+import { stages as timedStages, type Stage } from './protocol.js';
 import { fmt, median, quantile, round, sum, table } from './stats.js';
 
 const USAGE = `usage: npm run bench -- <folder or image>... [options]
@@ -25,6 +25,7 @@ const USAGE = `usage: npm run bench -- <folder or image>... [options]
                       leaving out passes that other processes disturbed (> 0.2 cores busy) unless all were
   --workers N         images in flight for "all cores" (default os.availableParallelism())
   --warmup N          images in the untimed warm-up pass (default 2)
+  --bodies            also person detection, face-body pairing and torso embedding (per-stage ms)
   --no-peer           skip @vladmandic/human
   --peer-min-score X  BlazeFace minConfidence for the peer (default 0.5; Human's own default is 0.2)
   --peer-max-faces N  maxDetected for the peer (default 50; Human's own default is 1)`;
@@ -54,11 +55,13 @@ function parseOptions(argv: string[]): Options {
       workers: { type: 'string', default: String(availableParallelism()) },
       warmup: { type: 'string', default: '2' },
       'no-peer': { type: 'boolean', default: false },
+      bodies: { type: 'boolean', default: false },
       'peer-min-score': { type: 'string', default: '0.5' },
       'peer-max-faces': { type: 'string', default: '50' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.bodies) process.env.IMMICH_PEOPLE_BENCH_BODIES = '1';
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
@@ -154,7 +157,7 @@ function stageFigures(allSingle: readonly Pass[], allMany: readonly Pass[]): Rec
     passes.flatMap((p) => p.results.flatMap((r) => (r.stages[stage] === undefined ? [] : [r.stages[stage]])));
   const otherSamples = (passes: readonly Pass[]): number[] =>
     passes.flatMap((p) =>
-      p.results.filter((r) => r.error === undefined).map((r) => r.ms - sum(STAGES.map((s) => r.stages[s] ?? 0))),
+      p.results.filter((r) => r.error === undefined).map((r) => r.ms - sum(timedStages().map((s) => r.stages[s] ?? 0))),
     );
   const total = sum(single.flatMap((p) => p.results.map((r) => r.ms)));
   const entry = (one: number[], many: number[]): StageFigures => ({
@@ -164,10 +167,9 @@ function stageFigures(allSingle: readonly Pass[], allMany: readonly Pass[]): Rec
     images: one.length / Math.max(single.length, 1),
     medianAllCores: median(many),
   });
-  const stages = Object.fromEntries(STAGES.map((s) => [s, entry(samples(single, s), samples(all, s))])) as Record<
-    Stage,
-    StageFigures
-  >;
+  const stages = Object.fromEntries(
+    timedStages().map((s) => [s, entry(samples(single, s), samples(all, s))]),
+  ) as Record<Stage, StageFigures>;
   return { ...stages, other: entry(otherSamples(single), otherSamples(all)) };
 }
 
@@ -329,7 +331,7 @@ async function main(): Promise<void> {
     lines.push(
       table([
         ['stage', 'median', 'p90', 'share', 'images', `median @${options.workers}`],
-        ...[...STAGES, 'other' as const].map((s) => [
+        ...[...timedStages(), 'other' as const].map((s) => [
           s === 'other' ? 'other (quality, glue)' : s,
           fmt(stages[s].median, 2),
           fmt(stages[s].p90, 2),

@@ -1,7 +1,14 @@
 /** Messages between bench.ts (main thread) and worker.ts (one face pipeline per worker thread). */
 
-export type Stage = 'decode' | 'detect' | 'landmarks' | 'align' | 'embed';
-export const STAGES: readonly Stage[] = ['decode', 'detect', 'landmarks', 'align', 'embed'];
+export type FaceStage = 'decode' | 'detect' | 'landmarks' | 'align' | 'embed';
+export type BodyStage = 'persons' | 'pairing' | 'bodyEmbed';
+export type Stage = FaceStage | BodyStage;
+export const FACE_STAGES: readonly FaceStage[] = ['decode', 'detect', 'landmarks', 'align', 'embed'];
+export const BODY_STAGES: readonly BodyStage[] = ['persons', 'pairing', 'bodyEmbed'];
+/** The stages timed: the body stages only with --bodies (which sets IMMICH_PEOPLE_BENCH_BODIES=1 for the workers). */
+export function stages(): readonly Stage[] {
+  return process.env.IMMICH_PEOPLE_BENCH_BODIES === '1' ? [...FACE_STAGES, ...BODY_STAGES] : FACE_STAGES;
+}
 
 /** `floor`: sharp decode + rotate to raw RGB only. `pipeline`: decodeImage + FacePipeline.analyze with embeddings. */
 export type JobKind = 'floor' | 'pipeline';

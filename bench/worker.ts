@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.js';
-import { createFacePipeline } from '../src/perception/create.js';
+import { createBodyPerception, createFacePipeline } from '../src/perception/create.js';
+import { observe } from '../src/perception/observations.js';
 import { decodeImage } from '../src/perception/decode.js';
 import type { Job, JobResult, Stage, WorkerMessage } from './protocol.js';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const maxPixels = config.perception.maxInputPixels;
   const start = performance.now();
   const pipeline = await createFacePipeline(config, timer);
+  const bodies = process.env.IMMICH_PEOPLE_BENCH_BODIES === '1' ? await createBodyPerception(config, timer) : null;
   send({ type: 'ready', setupMs: performance.now() - start, intraOpThreads: config.models.intraOpThreads });
 
   async function run(job: Job): Promise<JobResult> {
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     const image = await decodeImage(bytes, { maxPixels });
     timer('decode', performance.now() - begin);
     const faces = await pipeline.analyze(image, { embeddings: true });
+    if (bodies) await observe(image, faces, bodies, { embeddings: true });
     return { type: 'result', id: job.id, ms: performance.now() - begin, faces: faces.length, stages };
   }
 
