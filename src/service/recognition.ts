@@ -10,6 +10,9 @@ import type { Store } from '../store/store.js';
 import { VectorIndex } from '../store/vector-index.js';
 import type { Observation } from '../types.js';
 
+/** Below this many exemplars, coding over all of them is exact and fast enough (~1 ms); above, HNSW picks candidates. */
+export const EXEMPLAR_INDEX_ABOVE = 2048;
+
 export interface RecognitionSummary {
   people: number;
   assigned: number;
@@ -22,6 +25,8 @@ export interface RecognitionOptions {
   faceModel: string;
   /** Where the HNSW caches live (beside the store); null keeps them in memory. */
   indexPath: string | null;
+  /** Exemplar count above which assignment searches an HNSW index (default EXEMPLAR_INDEX_ABOVE). */
+  exemplarIndexAbove?: number;
 }
 
 /** An observation as the passes see it: its face vector dropped when another model made it. */
@@ -235,9 +240,20 @@ export class RecognitionService {
         return { exemplars };
       }),
     );
+    // a large gallery codes each face over its nearest atoms from the HNSW cache instead of every atom
+    const search =
+      dictionary.atoms.count > (this.options.exemplarIndexAbove ?? EXEMPLAR_INDEX_ABOVE)
+        ? VectorIndex.open(
+            this.options.indexPath && `${this.options.indexPath}.exemplars.hnsw`,
+            this.options.faceModel,
+            dictionary.atoms,
+            new Uint8Array(dictionary.atoms.count).fill(1),
+            flat.map((s) => s.id),
+          ).search
+        : undefined;
     const assignments: Assignment[] = [];
     for (const s of pending) {
-      const result = assignSparse(s.observation.face!.embedding!.vector, dictionary);
+      const result = assignSparse(s.observation.face!.embedding!.vector, dictionary, search ? { search } : {});
       if (result.identity !== null)
         assignments.push({ id: s.id, personId: people[result.identity].id, assignedBy: 'assign' });
     }

@@ -71,6 +71,28 @@ describe('RecognitionService', () => {
     ]);
   });
 
+  it('assigns new faces through the exemplar index when the gallery is large, and caches it beside the store', async () => {
+    const { existsSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { store } = library();
+    const indexPath = join(mkdtempSync(join(tmpdir(), 'exemplars-')), 'people.db');
+    const service = new RecognitionService(store, { faceModel: 'm', indexPath, exemplarIndexAbove: 0 });
+    service.recluster();
+    const asset = store.assets.upsert({
+      source: 'folder',
+      sourceId: 'new.jpg',
+      contentHash: 'n',
+      capturedAt: 9e9,
+      latitude: null,
+      longitude: null,
+    });
+    const [id] = store.observations.replaceForAsset(asset.id, [face([1, 0.2, 0, 0, 0, 0, 0, 0], 0.02, 3)]);
+    service.assignNew();
+    expect(store.observations.byIds([id], { vectors: false })[0].personId).not.toBeNull();
+    expect(existsSync(`${indexPath}.exemplars.hnsw`)).toBe(true);
+  });
+
   it('ignores vectors of another model', () => {
     const { store } = library();
     const summary = new RecognitionService(store, { faceModel: 'other', indexPath: null }).recluster();
