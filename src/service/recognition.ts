@@ -8,6 +8,7 @@ import { observationSet, type ObservationSet } from '../recognition/observations
 import type { Assignment, StoredObservation } from '../store/observations.js';
 import type { Store } from '../store/store.js';
 import { VectorIndex } from '../store/vector-index.js';
+import type { VectorMatrix } from '../recognition/vectors.js';
 import type { Observation } from '../types.js';
 
 /** Below this many exemplars, coding over all of them is exact and fast enough (~1 ms); above, HNSW picks candidates. */
@@ -123,9 +124,18 @@ export class RecognitionService {
         )
       : null;
     const pass1 = clusterPass1(set, { mustLink, cannotLink, ...(faceIndex ? { faceSearch: faceIndex.search } : {}) });
+    // pass 2 finds candidate cluster pairs through an HNSW index over centroids, not all C² pairs
+    const centroidSearch = (centroids: VectorMatrix, include: Uint8Array) =>
+      VectorIndex.open(
+        null,
+        this.options.faceModel,
+        centroids,
+        include,
+        Int32Array.from({ length: centroids.count }, (_, i) => i),
+      ).search;
     const pass2 = mergePass2(
       { faces: set.faces, clearFace: set.clearFace, image: set.image, labels: pass1.labels },
-      { cannotLink },
+      { cannotLink, centroidSearch },
     );
     const labels = pass2.labels;
 

@@ -65,7 +65,7 @@ describe('RecognitionService', () => {
     ]);
     new RecognitionService(store, { faceModel: 'm', indexPath: null }).recluster();
     const people = store.people.list();
-    expect(people.map((p) => [p.name, p.observations])).toEqual([
+    expect(people.map((p) => [p.name, p.observations]).sort()).toEqual([
       ['Anna', 3],
       ['Berta', 3],
     ]);
