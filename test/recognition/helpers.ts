@@ -1,19 +1,10 @@
 /** Test helpers: a seeded PRNG, unit vectors, and small hand-made observation sets. */
 
 import type { ObservationSet } from '../../src/recognition/observations.js';
-import { createMatrix, matrixFromRows, normaliseInPlace, type VectorMatrix } from '../../src/recognition/vectors.js';
+import { mulberry32 } from '../helpers/random.js';
 
-/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+import { createMatrix, matrixFromRows, normaliseInPlace, type VectorMatrix } from '../../src/recognition/vectors.js';
 
 /** Standard normal draws (Box–Muller) from a uniform PRNG. */
 export function gaussian(rand: () => number): () => number {

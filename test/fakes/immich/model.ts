@@ -1,6 +1,10 @@
 /** The fake's internal state records, a seeded id generator and a monotonic clock. */
 import type { AssetTypeEnum, AssetVisibility, SourceType } from '@immich/sdk';
 
+import { mulberry32 as prng } from '../../helpers/random.js';
+
+export { prng };
+
 export interface FakeUser {
   id: string;
   email: string;
@@ -77,18 +81,6 @@ export interface FakeTag {
   color: string | null;
   createdAt: string;
   updatedAt: string;
-}
-
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A stable 32-bit hash (FNV-1a) of a string, for seeded per-request orderings. */
