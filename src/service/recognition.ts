@@ -204,12 +204,10 @@ export class RecognitionService {
           Array.from(g.exemplars, (i) => stored[i].id),
         );
       }
-      // machine-made people that lost every observation go; named people stay (their user's choice)
+      // machine-made people that lost every observation go; named people and user-confirmed ones stay
+      const confirmed = new Set(stored.filter((s) => s.assignedBy === 'user').map((s) => s.personId));
       for (const p of people) {
-        if (!taken.has(p.id) && p.name === null && ![...personOfLabel.values()].includes(p.id)) {
-          const keeps = stored.some((s) => s.personId === p.id && s.assignedBy === 'user');
-          if (!keeps) this.store.people.remove(p.id);
-        }
+        if (!taken.has(p.id) && p.name === null && !confirmed.has(p.id)) this.store.people.remove(p.id);
       }
       this.store.suggestions.replaceOpen(
         pass2.suggestions

@@ -2,7 +2,7 @@ import type { Db } from './database.js';
 
 export interface ImmichPersonLink {
   personId: string;
-  /** null while the person's creation in Immich is in flight (written before the call, filled after). */
+  /** Immich's person id (the column allows null; every link written today has one). */
   immichId: string | null;
   /** The name and hidden flag Immich showed when we last looked: a difference next time is the user's doing. */
   name: string | null;
@@ -24,33 +24,29 @@ export class ImmichLinkRepository {
   constructor(private readonly db: Db) {}
 
   people(): ImmichPersonLink[] {
-    return this.db
-      .prepare<
-        [],
-        { person_id: string; immich_id: string | null; name: string | null; hidden: number; intent_at: number }
-      >('SELECT person_id, immich_id, name, hidden, intent_at FROM immich_people ORDER BY person_id')
-      .all()
-      .map((r) => ({
-        personId: r.person_id,
-        immichId: r.immich_id,
-        name: r.name,
-        hidden: r.hidden === 1,
-        intentAt: r.intent_at,
-      }));
+    return this.selectPeople('1 = 1', null);
   }
 
   person(personId: string): ImmichPersonLink | undefined {
-    return this.people().find((p) => p.personId === personId);
+    return this.selectPeople('person_id = ?', personId)[0];
   }
 
   byImmichId(immichId: string): ImmichPersonLink | undefined {
-    return this.people().find((p) => p.immichId === immichId);
+    return this.selectPeople('immich_id = ?', immichId)[0];
   }
 
-  recordIntent(personId: string, now = Date.now()): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO immich_people (person_id, immich_id, intent_at) VALUES (?, NULL, ?)')
-      .run(personId, now);
+  private selectPeople(where: string, value: string | null): ImmichPersonLink[] {
+    const statement = this.db.prepare<
+      unknown[],
+      { person_id: string; immich_id: string | null; name: string | null; hidden: number; intent_at: number }
+    >(`SELECT person_id, immich_id, name, hidden, intent_at FROM immich_people WHERE ${where} ORDER BY person_id`);
+    return (value === null ? statement.all() : statement.all(value)).map((r) => ({
+      personId: r.person_id,
+      immichId: r.immich_id,
+      name: r.name,
+      hidden: r.hidden === 1,
+      intentAt: r.intent_at,
+    }));
   }
 
   linkPerson(personId: string, immichId: string, name: string | null, hidden: boolean, now = Date.now()): void {

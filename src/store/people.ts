@@ -21,28 +21,42 @@ export class PeopleRepository {
   }
 
   get(id: string): PersonRow | undefined {
-    return this.list().find((p) => p.id === id);
+    return this.select(id)[0];
   }
 
   list(): PersonRow[] {
+    return this.select(null);
+  }
+
+  /** Every person, or the one with `id`, with observation counts and exemplars. */
+  private select(id: string | null): PersonRow[] {
     const rows = this.db
-      .prepare<[], { id: string; name: string | null; hidden: number; observations: number }>(
+      .prepare<
+        [string | null, string | null],
+        { id: string; name: string | null; hidden: number; observations: number }
+      >(
         `SELECT p.id, p.name, p.hidden, COUNT(o.id) AS observations
          FROM people p LEFT JOIN observations o ON o.person_id = p.id
+         WHERE ? IS NULL OR p.id = ?
          GROUP BY p.id ORDER BY observations DESC, p.created_at, p.id`,
       )
-      .all();
-    const exemplars = this.db
-      .prepare<[], { person_id: string; observation_id: number }>(
-        'SELECT person_id, observation_id FROM exemplars ORDER BY observation_id',
+      .all(id, id);
+    const exemplars = new Map<string, number[]>();
+    for (const e of this.db
+      .prepare<[string | null, string | null], { person_id: string; observation_id: number }>(
+        'SELECT person_id, observation_id FROM exemplars WHERE ? IS NULL OR person_id = ? ORDER BY observation_id',
       )
-      .all();
+      .all(id, id)) {
+      const list = exemplars.get(e.person_id);
+      if (list) list.push(e.observation_id);
+      else exemplars.set(e.person_id, [e.observation_id]);
+    }
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       hidden: r.hidden === 1,
       observations: r.observations,
-      exemplars: exemplars.filter((e) => e.person_id === r.id).map((e) => e.observation_id),
+      exemplars: exemplars.get(r.id) ?? [],
     }));
   }
 

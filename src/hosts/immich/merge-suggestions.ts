@@ -15,15 +15,23 @@ export function immichMergeSuggestions(
   store: Store,
   faceModel: string,
 ): { personA: string; personB: string; score: number }[] {
-  const linked = store.immich.people().filter((p) => p.immichId && store.people.get(p.personId));
+  const existing = new Set(store.people.list().map((p) => p.id));
+  const linked = new Set(
+    store.immich
+      .people()
+      .filter((p) => p.immichId && existing.has(p.personId))
+      .map((p) => p.personId),
+  );
   const rows: Float32Array[] = [];
   const ids: number[] = [];
   const members = new Map<string, number[]>();
   for (const o of store.observations.all()) {
     const face = o.observation.face;
     if (!o.personId || !face?.quality.clear || face.embedding?.model !== faceModel) continue;
-    if (!linked.some((p) => p.personId === o.personId)) continue;
-    members.set(o.personId, [...(members.get(o.personId) ?? []), rows.length]);
+    if (!linked.has(o.personId)) continue;
+    const list = members.get(o.personId);
+    if (list) list.push(rows.length);
+    else members.set(o.personId, [rows.length]);
     rows.push(face.embedding.vector);
     ids.push(o.id);
   }

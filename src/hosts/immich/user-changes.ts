@@ -84,7 +84,10 @@ export class UserChangesService {
     const byAsset = new Map<number, number[]>();
     for (const o of suspect) {
       const assetId = observationAsset.get(o);
-      if (assetId !== undefined) byAsset.set(assetId, [...(byAsset.get(assetId) ?? []), o]);
+      if (assetId === undefined) continue;
+      const list = byAsset.get(assetId);
+      if (list) list.push(o);
+      else byAsset.set(assetId, [o]);
     }
     const mergedAway = new Map<string, string>();
     for (const [assetId, observations] of byAsset) {

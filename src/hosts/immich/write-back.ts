@@ -61,7 +61,11 @@ export class WriteBackService {
       .all({ vectors: false })
       .filter((o) => assets.has(o.assetId) && o.observation.face?.quality.clear && o.personId);
     const byPerson = new Map<string, StoredObservation[]>();
-    for (const o of observations) byPerson.set(o.personId!, [...(byPerson.get(o.personId!) ?? []), o]);
+    for (const o of observations) {
+      const members = byPerson.get(o.personId!);
+      if (members) members.push(o);
+      else byPerson.set(o.personId!, [o]);
+    }
 
     const ourImmichPeople = new Set<string>();
     for (const person of this.store.people.list()) {
