@@ -9,7 +9,6 @@ import { createPerception } from '../perception/create.js';
 import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
 import { createLogger } from '../service/logger.js';
-import { RecognitionService } from '../service/recognition.js';
 import { Store } from '../store/store.js';
 
 const USAGE = 'usage: immich-people run [--once] [--db file]\n';
@@ -64,17 +63,16 @@ export async function runCommand(args: readonly string[], deps: RunDependencies 
 
   const perception = await createPerception(config);
   const store = Store.open(dbPath);
-  const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: dbPath });
   const sync = new ImmichSyncService(
     store,
     client,
     info,
     perception,
-    recognition,
     {
       mode: config.immich.mode,
       writeBack: { minFaces: config.immich.minFaces, tags: config.immich.tags },
       downloads: config.immich.downloads,
+      indexPath: dbPath,
     },
     log,
   );

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { decodeImage } from '../../perception/decode.js';
 import { perceive, type Perception } from '../../perception/perceive.js';
-import type { RecognitionService, RecognitionSummary } from '../../service/recognition.js';
+import { RecognitionService, type RecognitionSummary } from '../../service/recognition.js';
 import type { Store } from '../../store/store.js';
 import { listAssets, listTrashed } from './asset-listing.js';
 import { ImmichLabelService, type LabelSummary } from './labels.js';
@@ -28,6 +28,8 @@ export interface SyncOptions {
   writeBack: WriteBackOptions;
   /** Previews downloaded and decoded at once; inference runs one image at a time. */
   downloads: number;
+  /** Where the HNSW caches live (beside the store); null keeps them in memory. */
+  indexPath: string | null;
 }
 
 export interface CycleSummary {
@@ -52,10 +54,16 @@ export class ImmichSyncService {
     private readonly client: ImmichClient,
     private readonly info: ServerInfo,
     private readonly perception: Perception,
-    private readonly recognition: RecognitionService,
     private readonly options: SyncOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.recognition = new RecognitionService(store, {
+      faceModel: perception.faces.embedder.id,
+      indexPath: options.indexPath,
+    });
+  }
+
+  private readonly recognition: RecognitionService;
 
   /** Assets to (re)analyse: listed ones whose checksum changed, and failed ones whose back-off has passed. */
   private due(listed: AssetResponseDto[], now: number): { id: string; asset: AssetResponseDto | null }[] {

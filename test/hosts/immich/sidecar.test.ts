@@ -8,7 +8,6 @@ import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
 import { createPerception } from '../../../src/perception/create.js';
-import { RecognitionService } from '../../../src/service/recognition.js';
 import type { Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
@@ -48,14 +47,12 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('the Immich sidecar against a fake
     const mode = options.mode ?? 'manage';
     const info = await checkServer(client, mode, false);
     const store = Store.open(db);
-    const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: db });
     const sync = new ImmichSyncService(
       store,
       client,
       info,
       perception,
-      recognition,
-      { mode, writeBack: { minFaces: 3, tags: false }, downloads: 2 },
+      { mode, writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: db },
       silent,
     );
     return { store, sync, close: () => store.close() };

@@ -13,7 +13,6 @@ import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
 import { createPerception } from '../../../src/perception/create.js';
 import { decodeImage } from '../../../src/perception/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
-import { RecognitionService } from '../../../src/service/recognition.js';
 import type { Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import type { Box } from '../../../src/types.js';
@@ -61,17 +60,16 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users
     const info = await checkServer(client, mode, false);
     const db = join(mkdtempSync(join(tmpdir(), 'suggest-')), 'people.db');
     const store = Store.open(db);
-    const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: null });
     const sync = new ImmichSyncService(
       store,
       client,
       info,
       perception,
-      recognition,
       {
         mode,
         writeBack: { minFaces: 3, tags: false },
         downloads: 2,
+        indexPath: null,
       },
       silent,
     );
@@ -163,14 +161,12 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users
     const client = new ImmichClient(immich.baseUrl, immich.apiKey, noWait);
     const info = await checkServer(client, 'manage', true);
     const store = Store.open(':memory:');
-    const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: null });
     const sync = new ImmichSyncService(
       store,
       client,
       info,
       perception,
-      recognition,
-      { mode: 'manage', writeBack: { minFaces: 3, tags: true }, downloads: 2 },
+      { mode: 'manage', writeBack: { minFaces: 3, tags: true }, downloads: 2, indexPath: null },
       silent,
     );
     await sync.cycle();
