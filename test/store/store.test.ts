@@ -36,6 +36,10 @@ const face = (x: number, vector: Float32Array, clear = true): Observation => ({
   },
 });
 
+/** A folder asset whose content hash is its name. */
+const addAsset = (store: Store, sourceId: string, contentHash = sourceId) =>
+  store.assets.upsert({ source: 'folder', sourceId, contentHash, capturedAt: null, latitude: null, longitude: null });
+
 describe('Store', () => {
   it('creates the schema in WAL mode at the current version and reopens without migrating again', () => {
     const path = tempDb();
@@ -60,14 +64,7 @@ describe('Store', () => {
 
   it('round-trips observations with their model-tagged vectors and replaces them on re-analysis', () => {
     const store = Store.open(tempDb());
-    const asset = store.assets.upsert({
-      source: 'folder',
-      sourceId: 'a.jpg',
-      contentHash: 'h1',
-      capturedAt: 5,
-      latitude: null,
-      longitude: null,
-    });
+    const asset = addAsset(store, 'a.jpg', 'h1');
     const ids = store.observations.replaceForAsset(asset.id, [
       face(0, unit(1, 0, 0)),
       { upperBody: { box: [1, 2, 3, 4], score: 0.5, source: 'person' } },
@@ -105,17 +102,8 @@ describe('Store', () => {
 
   it('sends assets embedded by another face model back to analysis, and only those', () => {
     const store = Store.open(tempDb());
-    const make = (id: string) =>
-      store.assets.upsert({
-        source: 'folder',
-        sourceId: id,
-        contentHash: id,
-        capturedAt: null,
-        latitude: null,
-        longitude: null,
-      });
-    const a = make('a.jpg');
-    const b = make('b.jpg');
+    const a = addAsset(store, 'a.jpg');
+    const b = addAsset(store, 'b.jpg');
     store.observations.replaceForAsset(a.id, [face(0, unit(1, 0))]); // model m1
     store.observations.replaceForAsset(b.id, [{ upperBody: { box: [1, 2, 3, 4], score: 0.5, source: 'person' } }]);
     store.assets.markDone(a.id, { width: 1, height: 1 });
@@ -129,14 +117,7 @@ describe('Store', () => {
 
   it('rolls a failed transaction back whole', () => {
     const store = Store.open(tempDb());
-    const a = store.assets.upsert({
-      source: 'folder',
-      sourceId: 'a.jpg',
-      contentHash: 'h',
-      capturedAt: null,
-      latitude: null,
-      longitude: null,
-    });
+    const a = addAsset(store, 'a.jpg', 'h');
     expect(() =>
       store.transaction(() => {
         store.observations.replaceForAsset(a.id, [face(0, unit(1, 0))]);
@@ -149,14 +130,7 @@ describe('Store', () => {
 
   it('keeps constraints ordered and unique', () => {
     const store = Store.open(tempDb());
-    const a = store.assets.upsert({
-      source: 'folder',
-      sourceId: 'a.jpg',
-      contentHash: 'h',
-      capturedAt: null,
-      latitude: null,
-      longitude: null,
-    });
+    const a = addAsset(store, 'a.jpg', 'h');
     const [x, y] = store.observations.replaceForAsset(a.id, [face(0, unit(1, 0)), face(100, unit(0, 1))]);
     store.constraints.add(y, x, 'cannot-link');
     store.constraints.add(x, y, 'cannot-link');
