@@ -78,3 +78,20 @@ export interface BodyEmbedder {
   readonly id: string;
   embed(image: RgbImage, boxes: readonly Box[]): Promise<Float32Array[]>;
 }
+
+export interface PerceiveOptions {
+  /** false: boxes, landmarks and quality only (detect without --embeddings); true by default. */
+  embeddings?: boolean;
+}
+
+/**
+ * The perception port: one decoded image in, its observations out. Built once per process (sessions are loaded
+ * once); the engine, `detect` and the benchmarks all call this one method.
+ */
+export interface Perception {
+  /** The id of the face model whose vectors `perceive` makes; asked once by the engine and the store. */
+  readonly faceModel: string;
+  /** The decoder's pixel limit (decompression-bomb guard). */
+  readonly maxPixels: number;
+  perceive(image: RgbImage, options?: PerceiveOptions): Promise<Observation[]>;
+}

@@ -50,7 +50,7 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
   const perception = await createPerception(config);
   const store = Store.open(dbPath);
   try {
-    const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: dbPath });
+    const recognition = new RecognitionService(store, { faceModel: perception.faceModel, indexPath: dbPath });
     const scanner = new ScanService(store, perception, recognition);
     const bar = new Progress(0);
     let progress: Progress | null = null;

@@ -11,7 +11,7 @@ import { createInsightFacePair } from './insightface.js';
 import { HsvTorsoEmbedder } from './clothing.js';
 import { NanoDetPersonDetector } from './nanodet.js';
 import type { BodyPerception, BodyStage } from './observations.js';
-import type { Perception } from './perceive.js';
+import { PerceptionPipeline } from './perceive.js';
 import { createFusedTorsoEmbedder } from './torso-cnn.js';
 import { readTorsoMean, TORSO_MEAN_FILE } from './torso-mean.js';
 
@@ -66,7 +66,7 @@ export async function createFacePipeline(config: Config, timer?: StageTimer): Pr
 }
 
 /** Faces and bodies as the config says, with the decoder's pixel limit: what scan and the sidecar analyse with. */
-export async function createPerception(config: Config): Promise<Perception> {
+export async function createPerception(config: Config): Promise<PerceptionPipeline> {
   const [faces, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
-  return { faces, bodies, maxPixels: config.perception.maxInputPixels };
+  return new PerceptionPipeline(faces, bodies, config.perception.maxInputPixels);
 }

@@ -1,18 +1,23 @@
-import type { Observation, RgbImage } from '../types.js';
+import type { Observation, Perception, PerceiveOptions, RgbImage } from '../types.js';
 import type { FaceAnalyzer } from './face-pipeline.js';
 import { observe, type BodyPerception } from './observations.js';
 
-/** Everything perception needs, built once per process from config. */
-export interface Perception {
-  faces: FaceAnalyzer;
-  bodies: BodyPerception | null;
-  maxPixels: number;
-}
+/** Faces (with their upper bodies when body perception is on) from one decoded image: the Perception port. */
+export class PerceptionPipeline implements Perception {
+  readonly faceModel: string;
 
-/** One decoded image → observations: faces with embeddings, each paired with its upper body, and body-only people. */
-export async function perceive(perception: Perception, image: RgbImage): Promise<Observation[]> {
-  const faces = await perception.faces.analyze(image, { embeddings: true });
-  return perception.bodies
-    ? observe(image, faces, perception.bodies, { embeddings: true })
-    : faces.map((face) => ({ face }));
+  constructor(
+    readonly faces: FaceAnalyzer,
+    readonly bodies: BodyPerception | null,
+    readonly maxPixels: number,
+  ) {
+    this.faceModel = faces.embedder.id;
+  }
+
+  /** Faces with embeddings, each paired with its upper body, and body-only people. */
+  async perceive(image: RgbImage, options: PerceiveOptions = {}): Promise<Observation[]> {
+    const embeddings = options.embeddings ?? true;
+    const faces = await this.faces.analyze(image, { embeddings });
+    return this.bodies ? observe(image, faces, this.bodies, { embeddings }) : faces.map((face) => ({ face }));
+  }
 }

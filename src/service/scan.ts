@@ -1,8 +1,7 @@
 import { decodeImage } from '../perception/decode.js';
-import { perceive, type Perception } from '../perception/perceive.js';
 import type { FolderPhoto, FolderSource, LoadedPhoto } from '../hosts/folder/source.js';
 import type { Store } from '../store/store.js';
-import type { Observation, RgbImage } from '../types.js';
+import type { Observation, Perception, RgbImage } from '../types.js';
 import { RecognitionService, type RecognitionSummary } from './recognition.js';
 
 export const FOLDER_SOURCE = 'folder';
@@ -68,7 +67,7 @@ export class ScanService {
   async scan(source: FolderSource, options: { recluster: boolean; progress?: ScanProgress }): Promise<ScanSummary> {
     const started = performance.now();
     const photos = await source.list();
-    this.store.assets.requeueOtherModels(this.perception.faces.embedder.id);
+    this.store.assets.requeueOtherModels(this.perception.faceModel);
     const removed = this.store.assets.removeMissing(FOLDER_SOURCE, new Set(photos.map((p) => p.id)));
     let analysed = 0;
     let unchanged = 0;
@@ -99,7 +98,7 @@ export class ScanService {
         let observations: Observation[] = [];
         if (current.image) {
           try {
-            observations = await perceive(this.perception, current.image);
+            observations = await this.perception.perceive(current.image);
           } catch (e) {
             error = `analysis failed: ${(e as Error).message}`;
           }

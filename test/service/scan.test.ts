@@ -9,7 +9,7 @@ import { createPerception } from '../../src/perception/create.js';
 import { PeopleService } from '../../src/service/people.js';
 import { RecognitionService } from '../../src/service/recognition.js';
 import { ScanService } from '../../src/service/scan.js';
-import type { Perception } from '../../src/perception/perceive.js';
+import type { PerceptionPipeline as Perception } from '../../src/perception/perceive.js';
 import { Store } from '../../src/store/store.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
@@ -23,7 +23,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('scan: the local library mode on f
   const scan = async (db: string, options: { recluster?: boolean; stopAt?: number } = {}) => {
     const store = Store.open(db);
     try {
-      const recognition = new RecognitionService(store, { faceModel: perception.faces.embedder.id, indexPath: db });
+      const recognition = new RecognitionService(store, { faceModel: perception.faceModel, indexPath: db });
       const summary = await new ScanService(store, perception, recognition).scan(new FolderSource(library), {
         recluster: options.recluster ?? false,
         progress: (done) => {

@@ -1,9 +1,9 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { decodeImage } from '../../perception/decode.js';
-import { perceive, type Perception } from '../../perception/perceive.js';
 import { RecognitionService, type RecognitionSummary } from '../../service/recognition.js';
 import type { Store } from '../../store/store.js';
+import type { Perception } from '../../types.js';
 import { listAssets, listTrashed } from './asset-listing.js';
 import { ImmichLabelService, type LabelSummary } from './labels.js';
 import { immichMergeSuggestions } from './merge-suggestions.js';
@@ -58,7 +58,7 @@ export class ImmichSyncService {
     private readonly log: Logger,
   ) {
     this.recognition = new RecognitionService(store, {
-      faceModel: perception.faces.embedder.id,
+      faceModel: perception.faceModel,
       indexPath: options.indexPath,
     });
   }
@@ -92,7 +92,7 @@ export class ImmichSyncService {
     const full = checkpoint === null || now - lastFull > FULL_LISTING_EVERY_MS;
     const since = full ? null : new Date(Date.parse(checkpoint!) - CHECKPOINT_OVERLAP_MS).toISOString();
     const listing = await listAssets(this.client, this.info, since);
-    this.store.assets.requeueOtherModels(this.perception.faces.embedder.id);
+    this.store.assets.requeueOtherModels(this.perception.faceModel);
 
     let removed = 0;
     if (full) {
@@ -128,7 +128,7 @@ export class ImmichSyncService {
         try {
           const image = await decodeImage(await this.client.preview(id), { maxPixels: this.perception.maxPixels });
           await inference.add(async () => {
-            const observations = await perceive(this.perception, image);
+            const observations = await this.perception.perceive(image);
             this.store.transaction(() => {
               this.store.observations.replaceForAsset(row.id, observations);
               this.store.assets.markDone(row.id, image);
@@ -166,7 +166,7 @@ export class ImmichSyncService {
     };
     if (this.options.mode === 'suggest') {
       // never touches Immich: suggests merges among its people and proposes people for its unassigned faces
-      this.store.suggestions.replaceOpen(immichMergeSuggestions(this.store, this.perception.faces.embedder.id));
+      this.store.suggestions.replaceOpen(immichMergeSuggestions(this.store, this.perception.faceModel));
       return {
         ...counts,
         reclustered: false,

@@ -8,7 +8,7 @@ import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
 import { createPerception } from '../../../src/perception/create.js';
-import type { Perception } from '../../../src/perception/perceive.js';
+import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
 import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS } from '../../helpers/fixtures.js';

@@ -13,7 +13,7 @@ import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
 import { createPerception } from '../../../src/perception/create.js';
 import { decodeImage } from '../../../src/perception/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
-import type { Perception } from '../../../src/perception/perceive.js';
+import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import type { Box } from '../../../src/types.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
