@@ -52,6 +52,9 @@ export interface UpperBody {
   embedding?: Embedding;
 }
 
+/** Who put an observation on its person: the clustering, incremental assignment, or the user (whose word stands). */
+export type AssignedBy = 'cluster' | 'assign' | 'user';
+
 /** One person seen in one image. At least one of the two is present. */
 export interface Observation {
   face?: Face;

@@ -113,6 +113,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX immich_faces_face ON immich_faces(immich_face_id);
   `,
+  // recognition reads one face model's observations (and the body-only ones) straight from SQL
+  `
+  CREATE INDEX observations_face_model ON observations(face_model, person_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

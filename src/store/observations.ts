@@ -1,8 +1,8 @@
-import type { Box, FaceQuality, FiveLandmarks, Observation } from '../types.js';
+import type { AssignedBy, Box, FaceQuality, FiveLandmarks, Observation } from '../types.js';
 import { fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
 
-export type AssignedBy = 'cluster' | 'assign' | 'user';
+export type { AssignedBy };
 
 /** An observation as stored: ids, the asset it is in, and its current person. */
 export interface StoredObservation {
@@ -113,6 +113,39 @@ export class ObservationRepository {
       .prepare<[], RawObservation>('SELECT * FROM observations ORDER BY id')
       .all()
       .map((r) => toStored(r, options.vectors));
+  }
+
+  /**
+   * What recognition works on, filtered in SQL: faces embedded by `faceModel` and body-only observations with a
+   * clothing vector; faces of another model wait for re-embedding and are never read.
+   */
+  forRecognition(faceModel: string): StoredObservation[] {
+    return this.db
+      .prepare<[string], RawObservation>(
+        `SELECT * FROM observations
+         WHERE face_model = ? OR (face_box IS NULL AND body_vector IS NOT NULL) ORDER BY id`,
+      )
+      .all(faceModel)
+      .map((r) => toStored(r, true));
+  }
+
+  /**
+   * What incremental assignment needs, filtered in SQL: clear `faceModel` faces no person holds, the gallery's
+   * exemplars, and the observations of the user's cannot-links (a face split off a person never goes back).
+   */
+  forAssignment(faceModel: string): StoredObservation[] {
+    return this.db
+      .prepare<[string, string, string], RawObservation>(
+        `SELECT * FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL
+         UNION
+         SELECT o.* FROM observations o JOIN exemplars e ON e.observation_id = o.id WHERE o.face_model = ?
+         UNION
+         SELECT o.* FROM observations o JOIN constraints c ON o.id IN (c.a, c.b)
+         WHERE c.kind = 'cannot-link' AND (o.face_model = ? OR o.face_model IS NULL)
+         ORDER BY id`,
+      )
+      .all(faceModel, faceModel, faceModel)
+      .map((r) => toStored(r, true));
   }
 
   byIds(ids: readonly number[], options: { vectors: boolean } = { vectors: true }): StoredObservation[] {
