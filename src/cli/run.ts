@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { apiBaseUrl, ImmichClient, redact } from '../hosts/immich/client.js';
 import { checkServer } from '../hosts/immich/connection.js';
-import { ImmichSyncService } from '../hosts/immich/sync.js';
+import { ImmichSync } from '../service/immich-sync.js';
 import { createPerception } from '../perception/create.js';
 import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
@@ -63,7 +63,7 @@ export async function runCommand(args: readonly string[], deps: RunDependencies 
 
   const perception = await createPerception(config);
   const store = Store.open(dbPath);
-  const sync = new ImmichSyncService(
+  const sync = new ImmichSync(
     store,
     client,
     info,

@@ -5,7 +5,6 @@ import { loadConfig } from '../config/load.js';
 import { libraryJson } from '../hosts/folder/json-report.js';
 import { FolderSource } from '../hosts/folder/source.js';
 import { createPerception } from '../perception/create.js';
-import { RecognitionService } from '../service/recognition.js';
 import { ScanService } from '../service/scan.js';
 import { Store } from '../store/store.js';
 import { Progress } from './progress.js';
@@ -50,8 +49,7 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
   const perception = await createPerception(config);
   const store = Store.open(dbPath);
   try {
-    const recognition = new RecognitionService(store, { faceModel: perception.faceModel, indexPath: dbPath });
-    const scanner = new ScanService(store, perception, recognition);
+    const scanner = new ScanService(store, perception, { indexPath: dbPath });
     const bar = new Progress(0);
     let progress: Progress | null = null;
     const lines = logLines();

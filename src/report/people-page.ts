@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { FOLDER_SOURCE } from '../service/scan.js';
+import { FOLDER_SOURCE } from '../ports.js';
 import type { StoredObservation } from '../store/observations.js';
 import type { PersonRow } from '../store/people.js';
 import type { Store } from '../store/store.js';

@@ -7,7 +7,6 @@ import { libraryJson } from '../../src/hosts/folder/json-report.js';
 import { FolderSource } from '../../src/hosts/folder/source.js';
 import { createPerception } from '../../src/perception/create.js';
 import { PeopleService } from '../../src/service/people.js';
-import { RecognitionService } from '../../src/service/recognition.js';
 import { ScanService } from '../../src/service/scan.js';
 import type { PerceptionPipeline as Perception } from '../../src/perception/perceive.js';
 import { Store } from '../../src/store/store.js';
@@ -23,8 +22,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('scan: the local library mode on f
   const scan = async (db: string, options: { recluster?: boolean; stopAt?: number } = {}) => {
     const store = Store.open(db);
     try {
-      const recognition = new RecognitionService(store, { faceModel: perception.faceModel, indexPath: db });
-      const summary = await new ScanService(store, perception, recognition).scan(new FolderSource(library), {
+      const summary = await new ScanService(store, perception, { indexPath: db }).scan(new FolderSource(library), {
         recluster: options.recluster ?? false,
         progress: (done) => {
           if (done === options.stopAt) throw new Error('interrupted');

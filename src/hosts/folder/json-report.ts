@@ -1,5 +1,5 @@
 import type { Store } from '../../store/store.js';
-import { FOLDER_SOURCE } from '../../service/scan.js';
+import { FOLDER_SOURCE } from '../../ports.js';
 
 export interface LibraryJson {
   people: { id: string; name: string | null; observations: number }[];

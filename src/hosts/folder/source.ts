@@ -1,23 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import exifr from 'exifr';
+import { FOLDER_SOURCE, type LoadedAsset, type Source, type SourceAsset, type SourceListing } from '../../ports.js';
 import { listImages } from './walk.js';
-
-export interface FolderPhoto {
-  /** Path relative to the library root, with forward slashes: the asset's identity in the store. */
-  id: string;
-  path: string;
-}
-
-export interface LoadedPhoto {
-  bytes: Buffer;
-  contentHash: string;
-  /** ms since epoch: EXIF DateTimeOriginal (or CreateDate), else the file's modification time. */
-  capturedAt: number;
-  latitude: number | null;
-  longitude: number | null;
-}
 
 interface ExifFields {
   DateTimeOriginal?: Date;
@@ -26,17 +12,35 @@ interface ExifFields {
   longitude?: number;
 }
 
-/** A plain folder of photos as a source of assets. */
-export class FolderSource {
+/**
+ * A plain folder of photos as a source. A photo's identity is its path relative to the root (forward slashes);
+ * whether it changed is only known once its bytes are hashed, so the listing carries no checksum. Every listing is
+ * complete: a stored photo that is no longer in the folder is gone. A photo that failed is tried again at every scan.
+ */
+export class FolderSource implements Source {
+  readonly name = FOLDER_SOURCE;
+  readonly retryFailed = 'every-pass';
+
   constructor(readonly root: string) {}
 
-  async list(): Promise<FolderPhoto[]> {
+  async list(): Promise<SourceListing> {
     const files = await listImages([this.root]);
-    return files.map((path) => ({ id: relative(this.root, path).split('\\').join('/'), path }));
+    const assets = files.map(
+      (path): SourceAsset => ({
+        id: relative(this.root, path).split('\\').join('/'),
+        checksum: null,
+        capturedAt: null,
+        latitude: null,
+        longitude: null,
+      }),
+    );
+    return { assets, complete: true, removed: [], commit: () => {} };
   }
 
-  async load(photo: FolderPhoto): Promise<LoadedPhoto> {
-    const [bytes, info] = await Promise.all([readFile(photo.path), stat(photo.path)]);
+  /** The file's bytes, their sha256, and its time and place: EXIF DateTimeOriginal (or CreateDate), else mtime. */
+  async load(asset: SourceAsset): Promise<LoadedAsset> {
+    const path = join(this.root, asset.id);
+    const [bytes, info] = await Promise.all([readFile(path), stat(path)]);
     const contentHash = createHash('sha256').update(bytes).digest('hex');
     let exif: ExifFields | undefined;
     try {
@@ -54,5 +58,9 @@ export class FolderSource {
       latitude: valid(exif?.latitude) ? exif.latitude : null,
       longitude: valid(exif?.longitude) ? exif.longitude : null,
     };
+  }
+
+  isFatal(): boolean {
+    return false; // one unreadable file never stops the scan
   }
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
 import type { AssetResponseDto, ImmichClient, PersonResponseDto } from './client.js';
 import { matchFace } from './face-match.js';
-import { IMMICH_SOURCE } from './write-back.js';
+import { IMMICH_SOURCE } from '../../ports.js';
 
 /** A tag under this root names the person in the photo (digiKam, Lightroom and Immich's own People/<Name>). */
 export const PEOPLE_TAG = /^People\/([^/]+)$/;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { PeopleService } from '../../service/people.js';
+import type { PeopleEditor } from '../../ports.js';
 import type { Store } from '../../store/store.js';
 import type { ImmichClient, PersonResponseDto } from './client.js';
-import { IMMICH_SOURCE } from './write-back.js';
+import { IMMICH_SOURCE } from '../../ports.js';
 
 export interface UserChangesSummary {
   renamed: number;
@@ -26,6 +26,8 @@ export class UserChangesService {
   constructor(
     private readonly store: Store,
     private readonly client: ImmichClient,
+    /** Applies the user's edits to the store as constraints (the engine's PeopleService). */
+    private readonly people: PeopleEditor,
     private readonly log: Logger,
   ) {}
 
@@ -38,7 +40,7 @@ export class UserChangesService {
       reassignedFaces: 0,
       deletedFaces: 0,
     };
-    const people = new PeopleService(this.store);
+    const people = this.people;
     const remote = new Map<string, PersonResponseDto>((await this.client.allPeople()).map((p) => [p.id, p]));
     // Immich leaves unnamed people with fewer than minFaces faces out of its list: ask for those one by one
     for (const link of this.store.immich.people()) {

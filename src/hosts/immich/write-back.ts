@@ -1,11 +1,11 @@
 import type { AssetFaceResponseDto } from '@immich/sdk';
 import type { Logger } from 'pino';
 import type { StoredObservation } from '../../store/observations.js';
+import { IMMICH_SOURCE } from '../../ports.js';
 import type { Store } from '../../store/store.js';
 import type { ImmichClient } from './client.js';
 import { matchFace } from './face-match.js';
 
-export const IMMICH_SOURCE = 'immich';
 
 export interface WriteBackOptions {
   /**

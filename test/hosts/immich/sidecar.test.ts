@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
-import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
+import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { createPerception } from '../../../src/perception/create.js';
 import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
@@ -47,7 +47,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('the Immich sidecar against a fake
     const mode = options.mode ?? 'manage';
     const info = await checkServer(client, mode, false);
     const store = Store.open(db);
-    const sync = new ImmichSyncService(
+    const sync = new ImmichSync(
       store,
       client,
       info,

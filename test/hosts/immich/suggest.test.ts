@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { acceptSuggestion } from '../../../src/hosts/immich/suggestion-actions.js';
-import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
+import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { createPerception } from '../../../src/perception/create.js';
 import { decodeImage } from '../../../src/perception/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
@@ -60,7 +60,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users
     const info = await checkServer(client, mode, false);
     const db = join(mkdtempSync(join(tmpdir(), 'suggest-')), 'people.db');
     const store = Store.open(db);
-    const sync = new ImmichSyncService(
+    const sync = new ImmichSync(
       store,
       client,
       info,
@@ -161,7 +161,7 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users
     const client = new ImmichClient(immich.baseUrl, immich.apiKey, noWait);
     const info = await checkServer(client, 'manage', true);
     const store = Store.open(':memory:');
-    const sync = new ImmichSyncService(
+    const sync = new ImmichSync(
       store,
       client,
       info,

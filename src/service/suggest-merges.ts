@@ -1,17 +1,17 @@
-import { selectExemplars } from '../../recognition/gallery.js';
-import { medianLinkage, PASS2_SUGGEST_MAX_DISTANCE } from '../../recognition/merge-pass2.js';
-import { matrixFromRows, meanOfRows, normalise, dot } from '../../recognition/vectors.js';
-import type { Store } from '../../store/store.js';
+import { selectExemplars } from '../recognition/gallery.js';
+import { medianLinkage, PASS2_SUGGEST_MAX_DISTANCE } from '../recognition/merge-pass2.js';
+import { matrixFromRows, meanOfRows, normalise, dot } from '../recognition/vectors.js';
+import type { Store } from '../store/store.js';
 
 /** Pairs whose face centroids are this far apart are not compared member by member (cos 0.30, near FAR 1e-2). */
 const CENTROID_MAX_DISTANCE = 0.7;
 
 /**
- * Suggest mode: which of the people that already exist in Immich look like one person, from our embeddings of their
+ * Suggest mode: which of the people that already exist in the host (Immich) look like one person, from our embeddings of their
  * faces (median linkage over member pairs, as pass 2). Also refreshes each person's exemplars, so that unassigned
  * faces can be proposed for them. Rejected pairs never come back.
  */
-export function immichMergeSuggestions(
+export function existingPeopleSuggestions(
   store: Store,
   faceModel: string,
 ): { personA: string; personB: string; score: number }[] {

@@ -1,0 +1,78 @@
+/**
+ * The engine's two ports (see docs/architecture.md). A source brings photos in; a host is where people go back and
+ * where the user's own edits come from. Folders and Immich implement them; the engine (service/engine.ts) is the only
+ * code that drives them. Types and two names only: every folder may import this file.
+ */
+
+/** One photo as a source lists it. */
+export interface SourceAsset {
+  /** The photo's identity within its source: a path relative to the folder, or an Immich asset id. */
+  readonly id: string;
+  /** A content checksum known without loading the bytes (Immich's), or null when only loading tells (folders). */
+  readonly checksum: string | null;
+  /** ms since epoch, or null. */
+  readonly capturedAt: number | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+}
+
+/** The bytes perception decodes, and what loading them told about the photo. */
+export interface LoadedAsset {
+  readonly bytes: Buffer;
+  /** Identifies the content: a file's sha256, or the checksum the source listed. */
+  readonly contentHash: string;
+  readonly capturedAt: number | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+}
+
+export interface SourceListing {
+  readonly assets: readonly SourceAsset[];
+  /** True when every photo of the library is listed, so a stored photo missing from the listing is gone. */
+  readonly complete: boolean;
+  /** Photos known to be gone (an incremental listing's trash). */
+  readonly removed: readonly string[];
+  /** Called once every listed photo was analysed: the source may move its checkpoint. */
+  commit(): void;
+}
+
+export interface Source {
+  /** The store's name for this library's photos ('folder', 'immich'). */
+  readonly name: string;
+  /** A photo that failed is tried again at every pass, or after a growing back-off (1, 2, 4 … minutes). */
+  readonly retryFailed: 'every-pass' | 'backoff';
+  list(): Promise<SourceListing>;
+  load(asset: SourceAsset): Promise<LoadedAsset>;
+  /** An error after which no other photo can succeed either (a revoked key): the pass stops with it. */
+  isFatal(error: unknown): boolean;
+}
+
+/** The user's edits to people, applied to the store as constraints every re-cluster keeps. */
+export interface PeopleEditor {
+  name(personId: string, name: string | null): void;
+  merge(into: string, from: string): void;
+  split(observationId: number): void;
+}
+
+export interface UserEdits<Summary> {
+  /** New labels the user made on analysed photos (faces on a person, a name tag): the people must be re-clustered. */
+  readonly relabelled: boolean;
+  readonly summary: Summary;
+}
+
+/** Where people go back (Immich), and where the user's edits made there come from. */
+export interface Host<EditSummary, ApplySummary> {
+  /**
+   * 'manage': our recognition decides the people and the host is told; 'suggest': the host's people stand, we only
+   * assign unknown faces and suggest merges, and nothing is written to the host.
+   */
+  readonly mode: 'manage' | 'suggest';
+  /** Reads what the user did since the last cycle (labels on the photos just analysed, renames, moves, deletions). */
+  readUserEdits(analysed: readonly string[], editor: PeopleEditor): Promise<UserEdits<EditSummary>>;
+  /** Brings the host in line with the store; each write exactly once. */
+  apply(): Promise<ApplySummary>;
+}
+
+/** The store's names for the two sources' photos. */
+export const FOLDER_SOURCE = 'folder';
+export const IMMICH_SOURCE = 'immich';
