@@ -5,19 +5,17 @@ import { join } from 'node:path';
 import { SourceType } from '@immich/sdk';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { acceptSuggestion } from '../../../src/hosts/immich/suggestion-actions.js';
 import { ImmichSync } from '../../../src/service/immich-sync.js';
-import { createPerception } from '../../../src/perception/create.js';
 import { decodeImage } from '../../../src/perception/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
-import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import type { Box } from '../../../src/types.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
-import { fixture, HAS_FIXTURES, HAS_MODELS } from '../../helpers/fixtures.js';
+import { RecordedPerception } from '../../fakes/perception/index.js';
+import { fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
@@ -38,18 +36,18 @@ const photos = {
   'rose~1': fixture('people/rose_leslie/rose_leslie_1.jpg'),
 };
 
-describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users already made', () => {
-  let perception: Perception;
+describe.skipIf(!HAS_FIXTURES)('suggest mode and the labels users already made', () => {
+  /** the real models' recorded observations of the fixtures */
+  const perception = new RecordedPerception();
   /** our largest face box per photo (fixtures are under 1440 px, so preview pixels = photo pixels) */
   const boxes = new Map<string, Box>();
 
   beforeAll(async () => {
-    const config = loadConfig({ env: {} });
-    perception = await createPerception(config);
     for (const [id, file] of Object.entries(photos)) {
-      const found = await perception.faces.analyze(await decodeImage(readFileSync(file), { maxPixels: 1e8 }), {
+      const seen = await perception.perceive(await decodeImage(readFileSync(file), { maxPixels: 1e8 }), {
         embeddings: false,
       });
+      const found = seen.flatMap((o) => (o.face ? [o.face] : []));
       const big = found.reduce((a, b) => (b.quality.size > a.quality.size ? b : a));
       boxes.set(id, big.box.map(Math.round) as Box);
     }
@@ -177,8 +175,10 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('suggest mode and the labels users
     expect(tagged.writeBack?.assetsTagged).toBe(3);
     fake.runJobs(); // Immich writes the XMP sidecars and bumps updatedAt
     fake.advanceTime(1000);
+    const perceivedBefore = perception.calls;
     const after = await sync.cycle();
     expect(after.analysed).toBe(0);
+    expect(perception.calls).toBe(perceivedBefore);
     expect(fake.assetTags('obama~1')).toContain('People/Obama');
     store.close();
   });
