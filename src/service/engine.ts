@@ -159,7 +159,10 @@ export class Engine {
     { asset, known }: Due,
     inference: PQueue,
   ): Promise<Observation[] | 'unchanged' | 'failed'> {
-    const record = (hash: string, loaded?: { capturedAt: number | null; latitude: number | null; longitude: number | null }) =>
+    const record = (
+      hash: string,
+      loaded?: { capturedAt: number | null; latitude: number | null; longitude: number | null },
+    ) =>
       this.store.assets.upsert({
         source: source.name,
         sourceId: asset.id,

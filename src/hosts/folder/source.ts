@@ -25,15 +25,13 @@ export class FolderSource implements Source {
 
   async list(): Promise<SourceListing> {
     const files = await listImages([this.root]);
-    const assets = files.map(
-      (path): SourceAsset => ({
-        id: relative(this.root, path).split('\\').join('/'),
-        checksum: null,
-        capturedAt: null,
-        latitude: null,
-        longitude: null,
-      }),
-    );
+    const assets = files.map((path): SourceAsset => ({
+      id: relative(this.root, path).split('\\').join('/'),
+      checksum: null,
+      capturedAt: null,
+      latitude: null,
+      longitude: null,
+    }));
     return { assets, complete: true, removed: [], commit: () => {} };
   }
 

@@ -40,15 +40,13 @@ export class ImmichSource implements Source {
     this.listed.clear();
     for (const asset of listing.assets) this.listed.set(asset.id, asset);
     return {
-      assets: listing.assets.map(
-        (asset): SourceAsset => ({
-          id: asset.id,
-          checksum: asset.checksum,
-          capturedAt: Date.parse(asset.fileCreatedAt),
-          latitude: asset.exifInfo?.latitude ?? null,
-          longitude: asset.exifInfo?.longitude ?? null,
-        }),
-      ),
+      assets: listing.assets.map((asset): SourceAsset => ({
+        id: asset.id,
+        checksum: asset.checksum,
+        capturedAt: Date.parse(asset.fileCreatedAt),
+        latitude: asset.exifInfo?.latitude ?? null,
+        longitude: asset.exifInfo?.longitude ?? null,
+      })),
       complete: full,
       removed,
       commit: () => {

@@ -6,7 +6,6 @@ import type { Store } from '../../store/store.js';
 import type { ImmichClient } from './client.js';
 import { matchFace } from './face-match.js';
 
-
 export interface WriteBackOptions {
   /**
    * A machine-made person is created in Immich once it has this many clear faces. Immich hides unnamed people with

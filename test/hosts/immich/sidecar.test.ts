@@ -3,15 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { ImmichSync } from '../../../src/service/immich-sync.js';
-import { createPerception } from '../../../src/perception/create.js';
-import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
-import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS } from '../../helpers/fixtures.js';
+import { RecordedPerception } from '../../fakes/perception/index.js';
+import { FIXTURES, fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
@@ -34,12 +32,11 @@ afterEach(() => {
   immich = undefined;
 });
 
-describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('the Immich sidecar against a fake Immich', () => {
-  let perception: Perception;
+describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () => {
+  let perception: RecordedPerception;
 
   beforeAll(async () => {
-    const config = loadConfig({ env: {} });
-    perception = await createPerception(config);
+    perception = new RecordedPerception();
   });
 
   async function sidecar(db: string, options: { mode?: 'manage' | 'suggest'; onWrite?: (op: string) => void } = {}) {
