@@ -1,7 +1,7 @@
 import type { AssetFaceResponseDto } from '@immich/sdk';
 import type { Logger } from 'pino';
 import type { AssetRow } from '../../store/assets.js';
-import type { FaceOrigin } from '../../store/immich.js';
+import type { FaceOrigin, ImmichFaceLink } from '../../store/immich.js';
 import type { StoredObservation } from '../../store/observations.js';
 import type { Store } from '../../store/store.js';
 import type { ImmichClient } from './client.js';
@@ -65,7 +65,8 @@ export class WriteBackService {
     const observations = this.store.observations
       .all({ vectors: false })
       .filter((o) => assets.has(o.assetId) && o.observation.face && o.personId);
-    const planned = observations.map((o) => this.toPlanObservation(o, assets.get(o.assetId)!));
+    const faceLinks = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
+    const planned = observations.map((o) => toPlanObservation(o, assets.get(o.assetId)!, faceLinks.get(o.id)));
 
     for (const op of planPeople({
       people: this.peopleWithLinks(),
@@ -151,21 +152,6 @@ export class WriteBackService {
     }));
   }
 
-  private toPlanObservation(o: StoredObservation, asset: AssetRow): PlanObservation {
-    const face = o.observation.face!;
-    const link = this.store.immich.face(o.id);
-    return {
-      id: o.id,
-      personId: o.personId!,
-      clear: face.quality.clear,
-      assetId: asset.sourceId,
-      imageWidth: asset.width ?? 0,
-      imageHeight: asset.height ?? 0,
-      box: face.box,
-      link: link ? { immichPersonId: link.immichPersonId, origin: link.origin } : null,
-    };
-  }
-
   /** `People/<Name>` on the assets of named people, each asset once; the asset list tagged so far is a checkpoint. */
   private async tag(
     byPerson: Map<string, StoredObservation[]>,
@@ -187,4 +173,18 @@ export class WriteBackService {
     }
     return tagged;
   }
+}
+
+function toPlanObservation(o: StoredObservation, asset: AssetRow, link: ImmichFaceLink | undefined): PlanObservation {
+  const face = o.observation.face!;
+  return {
+    id: o.id,
+    personId: o.personId!,
+    clear: face.quality.clear,
+    assetId: asset.sourceId,
+    imageWidth: asset.width ?? 0,
+    imageHeight: asset.height ?? 0,
+    box: face.box,
+    link: link ? { immichPersonId: link.immichPersonId, origin: link.origin } : null,
+  };
 }
