@@ -11,7 +11,6 @@ import {
   getPerson,
   getServerFeatures,
   getServerVersion,
-  init,
   isHttpError,
   mergePeople,
   mergePersonLegacy,
@@ -87,6 +86,17 @@ export function redact(text: string, secret: string): string {
   return secret ? text.split(secret).join('***') : text;
 }
 
+/**
+ * What each SDK call gets as its last argument (oazapfts' `RequestOpts`): this client's server and key, and the
+ * call's timeout. Passed per call rather than through the SDK's `init()`, which sets process-wide defaults, so two
+ * clients in one process each reach their own server.
+ */
+export interface SdkRequestOptions {
+  baseUrl: string;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
 export interface WriteCounter {
   (operation: string): void;
 }
@@ -102,15 +112,17 @@ export class ImmichClient {
     private readonly apiKey: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly onWrite: WriteCounter = () => {},
-  ) {
-    init({ baseUrl, apiKey });
-  }
+  ) {}
 
-  private async call<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(what: string, request: (opts: SdkRequestOptions) => Promise<T>): Promise<T> {
     let lastError = '';
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       try {
-        return await request(AbortSignal.timeout(this.retry.timeoutMs));
+        return await request({
+          baseUrl: this.baseUrl,
+          headers: { 'x-api-key': this.apiKey },
+          signal: AbortSignal.timeout(this.retry.timeoutMs),
+        });
       } catch (error) {
         if (isHttpError(error)) {
           const message = redact(
@@ -135,57 +147,52 @@ export class ImmichClient {
     throw new ImmichUnavailableError(`${lastError} (gave up after ${this.retry.attempts} tries)`);
   }
 
-  private write<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private write<T>(what: string, request: (opts: SdkRequestOptions) => Promise<T>): Promise<T> {
     this.onWrite(what);
     return this.call(what, request);
   }
 
   ping() {
-    return this.call('ping', (signal) => pingServer({ signal }));
+    return this.call('ping', (opts) => pingServer(opts));
   }
   version() {
-    return this.call('server version', (signal) => getServerVersion({ signal }));
+    return this.call('server version', (opts) => getServerVersion(opts));
   }
   features() {
-    return this.call('server features', (signal) => getServerFeatures({ signal }));
+    return this.call('server features', (opts) => getServerFeatures(opts));
   }
   myApiKey() {
-    return this.call('api key', (signal) => getMyApiKey({ signal }));
+    return this.call('api key', (opts) => getMyApiKey(opts));
   }
   me() {
-    return this.call('current user', (signal) => getMyUser({ signal }));
+    return this.call('current user', (opts) => getMyUser(opts));
   }
 
   searchPage(dto: MetadataSearchDto): Promise<SearchAssetResponseDto> {
-    return this.call(
-      'asset search',
-      async (signal) => (await searchAssets({ metadataSearchDto: dto }, { signal })).assets,
-    );
+    return this.call('asset search', async (opts) => (await searchAssets({ metadataSearchDto: dto }, opts)).assets);
   }
 
   /** The preview Immich's own pipeline uses: rotated, ≤ 1440 px on the short side; boxes live in its pixels. */
   async preview(assetId: string): Promise<Buffer> {
-    const blob = await this.call(`preview of ${assetId}`, (signal) =>
-      viewAsset({ id: assetId, size: AssetMediaSize.Preview }, { signal }),
+    const blob = await this.call(`preview of ${assetId}`, (opts) =>
+      viewAsset({ id: assetId, size: AssetMediaSize.Preview }, opts),
     );
     return Buffer.from(await blob.arrayBuffer());
   }
 
   /** One asset in full, its tags included (search results leave them out). */
   asset(assetId: string): Promise<AssetResponseDto> {
-    return this.call(`asset ${assetId}`, (signal) => getAssetInfo({ id: assetId }, { signal }));
+    return this.call(`asset ${assetId}`, (opts) => getAssetInfo({ id: assetId }, opts));
   }
 
   faces(assetId: string): Promise<AssetFaceResponseDto[]> {
-    return this.call(`faces of ${assetId}`, (signal) => getFaces({ id: assetId }, { signal }));
+    return this.call(`faces of ${assetId}`, (opts) => getFaces({ id: assetId }, opts));
   }
 
   async allPeople(): Promise<PersonResponseDto[]> {
     const people: PersonResponseDto[] = [];
     for (let page = 1; ; page++) {
-      const result = await this.call('people', (signal) =>
-        getAllPeople({ page, size: 1000, withHidden: true }, { signal }),
-      );
+      const result = await this.call('people', (opts) => getAllPeople({ page, size: 1000, withHidden: true }, opts));
       people.push(...result.people);
       if (!result.hasNextPage || result.people.length === 0) return people;
     }
@@ -194,7 +201,7 @@ export class ImmichClient {
   /** One person, or null when Immich no longer has it (deleted, or merged away). */
   async person(id: string): Promise<PersonResponseDto | null> {
     try {
-      return await this.call(`person ${id}`, (signal) => getPerson({ id }, { signal }));
+      return await this.call(`person ${id}`, (opts) => getPerson({ id }, opts));
     } catch (error) {
       if (error instanceof ImmichRequestError && (error.status === 400 || error.status === 404)) return null;
       throw error;
@@ -202,11 +209,11 @@ export class ImmichClient {
   }
 
   createPerson(name: string | null) {
-    return this.write('create person', (signal) => createPerson({ personCreateDto: name ? { name } : {} }, { signal }));
+    return this.write('create person', (opts) => createPerson({ personCreateDto: name ? { name } : {} }, opts));
   }
 
   updatePerson(id: string, update: { name?: string; isHidden?: boolean; featureFaceAssetId?: string }) {
-    return this.write('update person', (signal) => updatePerson({ id, personUpdateDto: update }, { signal }));
+    return this.write('update person', (opts) => updatePerson({ id, personUpdateDto: update }, opts));
   }
 
   createFace(face: {
@@ -219,32 +226,28 @@ export class ImmichClient {
     width: number;
     height: number;
   }): Promise<void> {
-    return this.write('create face', (signal) => createFace({ assetFaceCreateDto: face }, { signal }));
+    return this.write('create face', (opts) => createFace({ assetFaceCreateDto: face }, opts));
   }
 
   reassignFace(faceId: string, personId: string) {
-    return this.write('reassign face', (signal) =>
-      reassignFacesById({ id: personId, faceDto: { id: faceId } }, { signal }),
-    );
+    return this.write('reassign face', (opts) => reassignFacesById({ id: personId, faceDto: { id: faceId } }, opts));
   }
 
   /** `survivor` absorbs `others`: POST /people/merge on 3.2.1+, the legacy route before. */
   merge(survivor: string, others: string[], modern: boolean) {
-    return this.write('merge people', (signal) =>
+    return this.write('merge people', (opts) =>
       modern
-        ? mergePeople({ mergePersonDto: { ids: [survivor, ...others] } }, { signal })
-        : mergePersonLegacy({ id: survivor, mergePersonDto: { ids: others } }, { signal }),
+        ? mergePeople({ mergePersonDto: { ids: [survivor, ...others] } }, opts)
+        : mergePersonLegacy({ id: survivor, mergePersonDto: { ids: others } }, opts),
     );
   }
 
   async tagAssets(tag: string, assetIds: string[]): Promise<void> {
-    const [created] = await this.write('upsert tag', (signal) =>
-      upsertTags({ tagUpsertDto: { tags: [tag] } }, { signal }),
-    );
+    const [created] = await this.write('upsert tag', (opts) => upsertTags({ tagUpsertDto: { tags: [tag] } }, opts));
     const leaf = created;
     if (!leaf) throw new ImmichRequestError(500, `upsert tag ${tag}: Immich returned no tag`);
-    await this.write('tag assets', (signal) =>
-      bulkTagAssets({ tagBulkAssetsDto: { tagIds: [leaf.id], assetIds } }, { signal }),
+    await this.write('tag assets', (opts) =>
+      bulkTagAssets({ tagBulkAssetsDto: { tagIds: [leaf.id], assetIds } }, opts),
     );
   }
 }

@@ -1,10 +1,20 @@
 import type { AssetFaceResponseDto } from '@immich/sdk';
 import type { Logger } from 'pino';
+import type { AssetRow } from '../../store/assets.js';
+import type { FaceOrigin, ImmichFaceLink } from '../../store/immich.js';
 import type { StoredObservation } from '../../store/observations.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 import type { Store } from '../../store/store.js';
 import type { ImmichClient } from './client.js';
 import { matchFace } from './face-match.js';
+import {
+  assetsNeedingFaces,
+  planFaces,
+  planPeople,
+  type FaceOp,
+  type PlanObservation,
+  type PlanPerson,
+} from './write-back-plan.js';
 
 export interface WriteBackOptions {
   /**
@@ -29,10 +39,11 @@ export interface WriteBackSummary {
  * Writes our people and faces into Immich without overriding the user: a face someone else assigned is left as it
  * is (and read back as the user's label); a face we wrote is recorded the moment the call returns, so a restart
  * after a crash at any point adopts what is there instead of writing it again.
+ *
+ * What to write is decided by the pure planner (write-back-plan.ts); this class only gathers its inputs from the
+ * store and Immich, and carries out each operation in the planned order.
  */
 export class WriteBackService {
-  private readonly facesCache = new Map<string, AssetFaceResponseDto[]>();
-
   constructor(
     private readonly store: Store,
     private readonly client: ImmichClient,
@@ -40,13 +51,7 @@ export class WriteBackService {
     private readonly log: Logger,
   ) {}
 
-  private async facesOf(assetId: string, fresh = false): Promise<AssetFaceResponseDto[]> {
-    if (fresh || !this.facesCache.has(assetId)) this.facesCache.set(assetId, await this.client.faces(assetId));
-    return this.facesCache.get(assetId)!;
-  }
-
   async run(): Promise<WriteBackSummary> {
-    this.facesCache.clear();
     const summary: WriteBackSummary = {
       peopleCreated: 0,
       facesCreated: 0,
@@ -58,99 +63,92 @@ export class WriteBackService {
     const assets = new Map(this.store.assets.list(IMMICH_SOURCE).map((a) => [a.id, a]));
     const observations = this.store.observations
       .all({ vectors: false })
-      .filter((o) => assets.has(o.assetId) && o.observation.face?.quality.clear && o.personId);
-    const byPerson = new Map<string, StoredObservation[]>();
-    for (const o of observations) {
-      const members = byPerson.get(o.personId!);
-      if (members) members.push(o);
-      else byPerson.set(o.personId!, [o]);
-    }
+      .filter((o) => assets.has(o.assetId) && o.observation.face && o.personId);
+    const faceLinks = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
+    const planned = observations.map((o) => toPlanObservation(o, assets.get(o.assetId)!, faceLinks.get(o.id)));
 
-    const ourImmichPeople = new Set<string>();
-    for (const person of this.store.people.list()) {
-      const members = byPerson.get(person.id) ?? [];
-      const link = this.store.immich.person(person.id);
-      if (link?.immichId) {
-        ourImmichPeople.add(link.immichId);
-        continue;
-      }
-      if (person.hidden || (person.name === null && members.length < this.options.minFaces)) continue;
-      const created = await this.client.createPerson(person.name);
-      this.store.immich.linkPerson(person.id, created.id, created.name || null, created.isHidden);
-      ourImmichPeople.add(created.id);
+    for (const op of planPeople({
+      people: this.peopleWithLinks(),
+      observations: planned,
+      minFaces: this.options.minFaces,
+    })) {
+      const created = await this.client.createPerson(op.name);
+      this.store.immich.linkPerson(op.personId, created.id, created.name || null, created.isHidden);
       summary.peopleCreated++;
     }
 
-    for (const [personId, members] of byPerson) {
-      const target = this.store.immich.person(personId)?.immichId;
-      if (!target) continue;
-      for (const o of members) {
-        const link = this.store.immich.face(o.id);
-        if (link && (link.origin === 'user' || link.immichPersonId === target)) continue;
-        const asset = assets.get(o.assetId)!;
-        const width = asset.width ?? 0;
-        const height = asset.height ?? 0;
-        const box = o.observation.face!.box;
-        const existing = matchFace(box, await this.facesOf(asset.sourceId), width, height);
-        if (existing) {
-          const holder = existing.person?.id ?? null;
-          if (holder === target) {
-            this.store.immich.linkFace({
-              observationId: o.id,
-              immichFaceId: existing.id,
-              immichPersonId: target,
-              origin: 'adopted',
-            });
-            summary.facesAdopted++;
-          } else if (holder === null || (link && link.immichPersonId === holder && ourImmichPeople.has(holder))) {
-            // free, or on a person where we ourselves put it earlier
-            await this.client.reassignFace(existing.id, target);
-            this.store.immich.linkFace({
-              observationId: o.id,
-              immichFaceId: existing.id,
-              immichPersonId: target,
-              origin: 'reassigned',
-            });
-            this.facesCache.delete(asset.sourceId);
-            summary.facesReassigned++;
-          } else {
-            this.store.immich.linkFace({
-              observationId: o.id,
-              immichFaceId: existing.id,
-              immichPersonId: holder,
-              origin: 'user',
-            });
-            summary.facesLeftToUser++;
-          }
-          continue;
-        }
-        await this.client.createFace({
-          assetId: asset.sourceId,
-          personId: target,
-          imageWidth: width,
-          imageHeight: height,
-          x: Math.round(box[0]),
-          y: Math.round(box[1]),
-          width: Math.round(box[2] - box[0]),
-          height: Math.round(box[3] - box[1]),
-        });
-        const made = matchFace(box, await this.facesOf(asset.sourceId, true), width, height);
-        if (made) {
-          this.store.immich.linkFace({
-            observationId: o.id,
-            immichFaceId: made.id,
-            immichPersonId: target,
-            origin: 'created',
-          });
-          summary.facesCreated++;
-        } else {
-          this.log.warn({ asset: asset.sourceId }, 'created a face but cannot find it again; will look next cycle');
-        }
-      }
+    const facesInput = { people: this.peopleWithLinks(), observations: planned };
+    const facesByAsset = new Map<string, AssetFaceResponseDto[]>();
+    for (const assetId of assetsNeedingFaces(facesInput)) facesByAsset.set(assetId, await this.client.faces(assetId));
+    // Faces Immich showed before our writes, and those we created since: a created face is the one not among them.
+    const knownFaceIds = new Set([...facesByAsset.values()].flat().map((face) => face.id));
+    for (const op of planFaces(facesInput, facesByAsset)) {
+      await this.execute(op, summary, knownFaceIds);
     }
 
-    if (this.options.tags) summary.assetsTagged = await this.tag(byPerson, assets);
+    if (this.options.tags) {
+      const byPerson = new Map<string, StoredObservation[]>();
+      for (const o of observations) {
+        if (!o.observation.face!.quality.clear) continue;
+        const members = byPerson.get(o.personId!);
+        if (members) members.push(o);
+        else byPerson.set(o.personId!, [o]);
+      }
+      summary.assetsTagged = await this.tag(byPerson, assets);
+    }
     return summary;
+  }
+
+  /** Carries out one face operation and records it in the store as soon as Immich has answered. */
+  private async execute(op: FaceOp, summary: WriteBackSummary, knownFaceIds: Set<string>): Promise<void> {
+    switch (op.kind) {
+      case 'adopt':
+        this.linkFace(op, op.immichFaceId, 'adopted');
+        summary.facesAdopted++;
+        return;
+      case 'reassign':
+        await this.client.reassignFace(op.immichFaceId, op.immichPersonId);
+        this.linkFace(op, op.immichFaceId, 'reassigned');
+        summary.facesReassigned++;
+        return;
+      case 'leaveToUser':
+        this.linkFace(op, op.immichFaceId, 'user');
+        summary.facesLeftToUser++;
+        return;
+      case 'create': {
+        await this.client.createFace(op.face);
+        // POST /faces answers without a body: read the asset's faces again to learn the new face's id.
+        const fresh = (await this.client.faces(op.assetId)).filter((face) => !knownFaceIds.has(face.id));
+        const made = matchFace(op.box, fresh, op.face.imageWidth, op.face.imageHeight);
+        if (!made) {
+          this.log.warn({ asset: op.assetId }, 'created a face but cannot find it again; will look next cycle');
+          return;
+        }
+        knownFaceIds.add(made.id);
+        this.linkFace(op, made.id, 'created');
+        summary.facesCreated++;
+        return;
+      }
+    }
+  }
+
+  private linkFace(op: FaceOp, immichFaceId: string, origin: FaceOrigin): void {
+    this.store.immich.linkFace({
+      observationId: op.observationId,
+      immichFaceId,
+      immichPersonId: op.immichPersonId,
+      origin,
+    });
+  }
+
+  /** Our people with their Immich links as the store has them now. */
+  private peopleWithLinks(): PlanPerson[] {
+    return this.store.people.list().map((person) => ({
+      id: person.id,
+      name: person.name,
+      hidden: person.hidden,
+      immichId: this.store.immich.person(person.id)?.immichId ?? null,
+    }));
   }
 
   /** `People/<Name>` on the assets of named people, each asset once; the asset list tagged so far is a checkpoint. */
@@ -174,4 +172,18 @@ export class WriteBackService {
     }
     return tagged;
   }
+}
+
+function toPlanObservation(o: StoredObservation, asset: AssetRow, link: ImmichFaceLink | undefined): PlanObservation {
+  const face = o.observation.face!;
+  return {
+    id: o.id,
+    personId: o.personId!,
+    clear: face.quality.clear,
+    assetId: asset.sourceId,
+    imageWidth: asset.width ?? 0,
+    imageHeight: asset.height ?? 0,
+    box: face.box,
+    link: link ? { immichPersonId: link.immichPersonId, origin: link.origin } : null,
+  };
 }

@@ -1,0 +1,212 @@
+/**
+ * What write-back should do, decided without any I/O: plain inputs (our people, our observations, what Immich shows
+ * on each asset) in, a list of operations out. `WriteBackService` gathers the inputs and carries the operations out.
+ *
+ * Planning runs in two phases because a face needs the Immich id of its person, which exists only once that person
+ * has been created: `planPeople` first, the executor creates and links them, then `planFaces`.
+ */
+import type { AssetFaceResponseDto } from '@immich/sdk';
+import type { FaceOrigin } from '../../store/immich.js';
+import type { Box } from '../../types.js';
+import { matchFace } from './face-match.js';
+
+/** One of our people as the planner sees it. */
+export interface PlanPerson {
+  id: string;
+  name: string | null;
+  hidden: boolean;
+  /** The Immich person we created or adopted for it; null while it has none. */
+  immichId: string | null;
+}
+
+/** What we recorded about an observation's Immich face on an earlier run. */
+export interface PlanFaceLink {
+  immichPersonId: string | null;
+  origin: FaceOrigin;
+}
+
+/** One of our assigned face observations on an Immich asset. */
+export interface PlanObservation {
+  id: number;
+  personId: string;
+  /** Only clear faces are counted for people and written as faces. */
+  clear: boolean;
+  /** Immich's asset id. */
+  assetId: string;
+  /** The preview's size: our box lives in its pixels, and Immich's faces are scaled into them to be compared. */
+  imageWidth: number;
+  imageHeight: number;
+  box: Box;
+  link: PlanFaceLink | null;
+}
+
+export interface FacesPlanInput {
+  people: readonly PlanPerson[];
+  observations: readonly PlanObservation[];
+}
+
+export interface PeoplePlanInput extends FacesPlanInput {
+  /** An unnamed person is created in Immich once it has this many clear faces (see WriteBackOptions.minFaces). */
+  minFaces: number;
+}
+
+/** Create an Immich person for one of ours (then link the two at once). */
+export interface CreatePersonOp {
+  kind: 'createPerson';
+  personId: string;
+  name: string | null;
+}
+
+export type PersonOp = CreatePersonOp;
+
+/** The body of Immich's `POST /faces`: a manual face on the preview's pixels. */
+export interface ManualFace {
+  assetId: string;
+  personId: string;
+  imageWidth: number;
+  imageHeight: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface FaceOpBase {
+  observationId: number;
+  assetId: string;
+}
+
+/** The matching Immich face already shows the target person: only record the link. */
+export interface AdoptFaceOp extends FaceOpBase {
+  kind: 'adopt';
+  immichFaceId: string;
+  immichPersonId: string;
+}
+
+/** The matching Immich face is free, or on a person where we put it earlier: move it to the target person. */
+export interface ReassignFaceOp extends FaceOpBase {
+  kind: 'reassign';
+  immichFaceId: string;
+  immichPersonId: string;
+}
+
+/** Someone else put the matching face on `immichPersonId`: never move it, record it as the user's label. */
+export interface LeaveToUserFaceOp extends FaceOpBase {
+  kind: 'leaveToUser';
+  immichFaceId: string;
+  immichPersonId: string;
+}
+
+/** No Immich face matches: create a manual one; the executor finds its id again by matching `box`. */
+export interface CreateFaceOp extends FaceOpBase {
+  kind: 'create';
+  immichPersonId: string;
+  box: Box;
+  face: ManualFace;
+}
+
+export type FaceOp = AdoptFaceOp | ReassignFaceOp | LeaveToUserFaceOp | CreateFaceOp;
+
+/** Our clear observations by person, in the order each person first appears (the order writes happen in). */
+function clearByPerson(observations: readonly PlanObservation[]): Map<string, PlanObservation[]> {
+  const byPerson = new Map<string, PlanObservation[]>();
+  for (const o of observations) {
+    if (!o.clear) continue;
+    const members = byPerson.get(o.personId);
+    if (members) members.push(o);
+    else byPerson.set(o.personId, [o]);
+  }
+  return byPerson;
+}
+
+/**
+ * People to create in Immich: those without an Immich person that are named, or not hidden and with at least
+ * `minFaces` clear faces (Immich hides unnamed people with fewer faces, so creating them would show nobody).
+ */
+export function planPeople(input: PeoplePlanInput): PersonOp[] {
+  const byPerson = clearByPerson(input.observations);
+  const ops: PersonOp[] = [];
+  for (const person of input.people) {
+    if (person.immichId) continue;
+    const clearFaces = byPerson.get(person.id)?.length ?? 0;
+    if (person.hidden || (person.name === null && clearFaces < input.minFaces)) continue;
+    ops.push({ kind: 'createPerson', personId: person.id, name: person.name });
+  }
+  return ops;
+}
+
+/** Clear observations that still need work: their person has an Immich person, and no link settles them. */
+function pendingFaceWork(input: FacesPlanInput): { observation: PlanObservation; target: string }[] {
+  const immichIdOf = new Map(input.people.map((p) => [p.id, p.immichId]));
+  const pending: { observation: PlanObservation; target: string }[] = [];
+  for (const [personId, members] of clearByPerson(input.observations)) {
+    const target = immichIdOf.get(personId);
+    if (!target) continue;
+    for (const o of members) {
+      if (o.link && (o.link.origin === 'user' || o.link.immichPersonId === target)) continue;
+      pending.push({ observation: o, target });
+    }
+  }
+  return pending;
+}
+
+/** The Immich assets whose faces `planFaces` needs, each once, in the order it needs them. */
+export function assetsNeedingFaces(input: FacesPlanInput): string[] {
+  return [...new Set(pendingFaceWork(input).map(({ observation }) => observation.assetId))];
+}
+
+/**
+ * The face operations, in the order they are to be carried out. `immichFacesByAsset` holds what Immich shows on
+ * each asset named by `assetsNeedingFaces`, read before any of these operations runs.
+ *
+ * Each observation is matched against its asset's Immich faces (IoU ≥ 0.5 in the preview's pixels). A face that an
+ * earlier operation of this plan adopts, reassigns or creates is taken: later observations on the same asset do
+ * not see it, so two observations never claim one Immich face (nor does a second one move it away again).
+ */
+export function planFaces(
+  input: FacesPlanInput,
+  immichFacesByAsset: ReadonlyMap<string, readonly AssetFaceResponseDto[]>,
+): FaceOp[] {
+  const ourImmichPeople = new Set(input.people.flatMap((p) => (p.immichId ? [p.immichId] : [])));
+  const taken = new Set<string>();
+  const ops: FaceOp[] = [];
+  for (const { observation: o, target } of pendingFaceWork(input)) {
+    const faces = immichFacesByAsset.get(o.assetId);
+    if (!faces) throw new Error(`planFaces: no Immich faces given for asset ${o.assetId}`);
+    const available = faces.filter((face) => !taken.has(face.id));
+    const existing = matchFace(o.box, available, o.imageWidth, o.imageHeight);
+    const base = { observationId: o.id, assetId: o.assetId };
+    if (!existing) {
+      // The created face has no id yet; nothing Immich showed before can be it, so there is nothing to mark taken.
+      ops.push({ kind: 'create', ...base, immichPersonId: target, box: o.box, face: manualFace(o, target) });
+      continue;
+    }
+    const holder = existing.person?.id ?? null;
+    if (holder === target) {
+      taken.add(existing.id);
+      ops.push({ kind: 'adopt', ...base, immichFaceId: existing.id, immichPersonId: target });
+    } else if (holder === null || (o.link?.immichPersonId === holder && ourImmichPeople.has(holder))) {
+      // free, or on a person where we ourselves put it earlier
+      taken.add(existing.id);
+      ops.push({ kind: 'reassign', ...base, immichFaceId: existing.id, immichPersonId: target });
+    } else {
+      ops.push({ kind: 'leaveToUser', ...base, immichFaceId: existing.id, immichPersonId: holder });
+    }
+  }
+  return ops;
+}
+
+/** Our box, rounded, on the preview's pixels (Immich stores faces in its preview's space). */
+function manualFace(o: PlanObservation, personId: string): ManualFace {
+  const [x1, y1, x2, y2] = o.box;
+  return {
+    assetId: o.assetId,
+    personId,
+    imageWidth: o.imageWidth,
+    imageHeight: o.imageHeight,
+    x: Math.round(x1),
+    y: Math.round(y1),
+    width: Math.round(x2 - x1),
+    height: Math.round(y2 - y1),
+  };
+}
