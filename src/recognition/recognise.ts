@@ -126,8 +126,9 @@ function forbiddenPeople(
 }
 
 /**
- * Sparse-codes every clear, unplaced face over the people's exemplars; returns person ids (null = unknown). A face
- * the user took off a person (a cannot-link) is coded without that person's exemplars.
+ * Sparse-codes every clear, unplaced face over the people's exemplars, in input order; returns person ids (null =
+ * unknown). A face is coded without the exemplars of people it may not join: those the user took it off (a
+ * cannot-link), and those already in the same photo.
  */
 function assignUnknown(
   observations: readonly RecognitionObservation[],
@@ -159,18 +160,31 @@ function assignUnknown(
   const above = options.exemplarSearchAbove ?? EXEMPLAR_SEARCH_ABOVE;
   const search = total > above ? options.search?.exemplars?.(atoms, atomIds) : undefined;
   const forbidden = forbiddenPeople(observations, personOf, cannotLink);
+  // a person appears once per photo: the people already in a photo are closed to its other faces
+  const inImage = new Map<number, Set<string>>();
+  const see = (i: number) => {
+    const image = observations[i].image;
+    if (image < 0 || result[i] === null) return;
+    const people = inImage.get(image) ?? new Set<string>();
+    people.add(result[i]!);
+    inImage.set(image, people);
+  };
+  observations.forEach((_, i) => see(i));
   for (const i of pending) {
     const vector = observations[i].observation.face!.embedding!.vector;
-    const excluded = forbidden.get(observations[i].id);
+    const sameImage = inImage.get(observations[i].image);
+    const cannot = forbidden.get(observations[i].id);
+    const excluded = sameImage || cannot ? new Set([...(sameImage ?? []), ...(cannot ?? [])]) : undefined;
     if (excluded) {
-      // rare (a user's split): code over the atoms of the people it may still join
+      // a user's split, or a photo with several people: code over the atoms of the people it may still join
       const allowed = gallery.filter((p) => !excluded.has(p.id));
       const coded = assignSparse(vector, dictionaryOf(observations, rowOf, allowed, dim), options.assign ?? {});
       if (coded.identity !== null) result[i] = allowed[coded.identity].id;
-      continue;
+    } else {
+      const coded = assignSparse(vector, dictionary, { ...options.assign, ...(search ? { search } : {}) });
+      if (coded.identity !== null) result[i] = gallery[coded.identity].id;
     }
-    const coded = assignSparse(vector, dictionary, { ...options.assign, ...(search ? { search } : {}) });
-    if (coded.identity !== null) result[i] = gallery[coded.identity].id;
+    see(i);
   }
   return result;
 }

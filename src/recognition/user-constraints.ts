@@ -17,7 +17,8 @@ export interface NamedPerson {
 /**
  * What the user did, as pairs of observation indices that every re-cluster keeps:
  * - explicit must-links (merges) and cannot-links (splits, rejected suggestions), given by observation id;
- * - observations the user put on one person belong together (must-link to the person's first such observation);
+ * - observations the user put on one person belong together (must-link to the person's first such observation),
+ *   and with the exemplars the person still holds;
  * - two differently named people are two people: one anchor observation each, pairwise cannot-linked.
  * Pairs naming an observation that is not in `observations` are dropped.
  */
@@ -37,6 +38,17 @@ export function userConstraints(
     if (first === undefined) firstOfPerson.set(o.personId, i);
     else mustLink.push([first, i]);
   });
+
+  // a face the user put on a person pulls with that person: its first user-placed face joins the person's
+  // exemplars that the person still holds, so a re-cluster grows the person instead of handing it another cluster
+  for (const p of people) {
+    const first = firstOfPerson.get(p.id);
+    if (first === undefined) continue;
+    for (const e of p.exemplars) {
+      const i = index.get(e);
+      if (i !== undefined && i !== first && observations[i].personId === p.id) mustLink.push([first, i]);
+    }
+  }
 
   const cannotLink = byIndex(explicit.cannotLink);
   const named = new Set(people.filter((p) => p.name !== null).map((p) => p.id));

@@ -131,20 +131,24 @@ export class ObservationRepository {
 
   /**
    * What incremental assignment needs, filtered in SQL: clear `faceModel` faces no person holds, the gallery's
-   * exemplars, and the observations of the user's cannot-links (a face split off a person never goes back).
+   * exemplars, the other observations in their photos (a person appears once per photo), and the observations of the
+   * user's cannot-links (a face split off a person never goes back).
    */
   forAssignment(faceModel: string): StoredObservation[] {
     return this.db
-      .prepare<[string, string, string], RawObservation>(
+      .prepare<[string, string, string, string, string], RawObservation>(
         `SELECT * FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL
          UNION
          SELECT o.* FROM observations o JOIN exemplars e ON e.observation_id = o.id WHERE o.face_model = ?
+         UNION
+         SELECT * FROM observations WHERE (face_model = ? OR face_model IS NULL) AND asset_id IN
+           (SELECT asset_id FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL)
          UNION
          SELECT o.* FROM observations o JOIN constraints c ON o.id IN (c.a, c.b)
          WHERE c.kind = 'cannot-link' AND (o.face_model = ? OR o.face_model IS NULL)
          ORDER BY id`,
       )
-      .all(faceModel, faceModel, faceModel)
+      .all(faceModel, faceModel, faceModel, faceModel, faceModel)
       .map((r) => toStored(r, true));
   }
 

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { recognise, type RecognitionInput, type RecognitionObservation } from '../../src/recognition/recognise.js';
+import type { AssignedBy } from '../../src/types.js';
+
+const DIM = 16;
+
+/** A unit vector mostly along axis `main`, tilted by `tilt` towards axis `side`. */
+function unit(main: number, side: number, tilt: number): Float32Array {
+  const v = new Float32Array(DIM);
+  v[main] = 1;
+  v[side] += tilt;
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+function face(
+  id: number,
+  vector: Float32Array,
+  image = id,
+  person: string | null = null,
+  assignedBy: AssignedBy | null = null,
+): RecognitionObservation {
+  return {
+    id,
+    image,
+    moment: -1,
+    personId: person,
+    assignedBy: person ? (assignedBy ?? 'cluster') : null,
+    observation: {
+      face: {
+        box: [0, 0, 10, 10],
+        score: 1,
+        landmarks: [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        quality: { clear: true, score: 1, blur: 100, yaw: 0, size: 10 },
+        embedding: { model: 'm', vector },
+      },
+    },
+  };
+}
+
+/** Person A: four faces around axis 0; person B: four around axis 8; each in its own photo. */
+function library(extra: RecognitionObservation[] = []): RecognitionInput {
+  const a = [1, 2, 3, 4].map((k) => face(k, unit(0, k, 0.3)));
+  const b = [5, 6, 7, 9].map((k) => face(k, unit(8, k, 0.3)));
+  return { observations: [...a, ...b, ...extra], people: [], mustLink: [], cannotLink: [], rejected: [] };
+}
+
+/** The input of the next run: the result's people and assignments applied. */
+function next(input: RecognitionInput, result: ReturnType<typeof recognise>): RecognitionInput {
+  const assigned = new Map(result.assignments.map((a) => [a.id, a]));
+  const exemplars = new Map(input.people.map((p) => [p.id, p.exemplars]));
+  for (const p of result.people) exemplars.set(p.id, p.exemplars);
+  const names = new Map(input.people.map((p) => [p.id, p.name]));
+  return {
+    ...input,
+    observations: input.observations.map((o) => {
+      const a = assigned.get(o.id);
+      return a ? { ...o, personId: a.personId, assignedBy: a.assignedBy } : o;
+    }),
+    people: [...exemplars.keys()]
+      .filter((id) => !result.removed.includes(id))
+      .sort()
+      .map((id) => ({ id, name: names.get(id) ?? null, exemplars: exemplars.get(id)! })),
+  };
+}
+
+const personOf = (input: RecognitionInput, id: number) => input.observations.find((o) => o.id === id)!.personId;
+
+describe('recognise', () => {
+  it('finds two people, gives them ids from their first observation, and is deterministic', () => {
+    const input = library();
+    const result = recognise(input, { mode: 'full' });
+    expect(result.people.map((p) => [p.id, p.created])).toEqual([
+      ['p1', true],
+      ['p5', true],
+    ]);
+    const after = next(input, result);
+    expect([1, 2, 3, 4].map((id) => personOf(after, id))).toEqual(['p1', 'p1', 'p1', 'p1']);
+    expect([5, 6, 7, 9].map((id) => personOf(after, id))).toEqual(['p5', 'p5', 'p5', 'p5']);
+    expect(result.changed).toBe(8);
+    expect(recognise(input, { mode: 'full' })).toEqual(result);
+  });
+
+  it('a full run also assigns what its clusters left unknown, so the next incremental run changes nothing', () => {
+    // cos 0.57 to A's faces: too far for pass 1 (D ≤ 0.40); pass 2's candidate search misses it (as HNSW can)
+    const input = library([face(10, unit(0, 12, 1.33))]);
+    const blindPass2 = { centroids: () => () => [] };
+    const full = recognise(input, { mode: 'full', search: blindPass2 });
+    expect(full.assignments.find((a) => a.id === 10)).toMatchObject({ personId: 'p1', assignedBy: 'assign' });
+    const after = next(input, full);
+    const incremental = recognise(after, { mode: 'incremental' });
+    expect(incremental.changed).toBe(0);
+    expect(incremental.assignments).toEqual([]);
+    expect(recognise(after, { mode: 'full', search: blindPass2 }).changed).toBe(0);
+  });
+
+  it('an unknown face of a known person is assigned incrementally, once', () => {
+    const first = recognise(library(), { mode: 'full' });
+    const grown = next(library([face(10, unit(0, 12, 0.4))]), first);
+    const incremental = recognise(grown, { mode: 'incremental' });
+    expect(incremental.assignments).toEqual([{ id: 10, personId: 'p1', assignedBy: 'assign' }]);
+    expect(recognise(next(grown, incremental), { mode: 'incremental' }).changed).toBe(0);
+  });
+
+  it('never codes a face back onto the person the user split it off', () => {
+    const input = library([face(10, unit(0, 12, 0.4))]);
+    const clustered = next(input, recognise(input, { mode: 'full' }));
+    expect(personOf(clustered, 10)).toBe('p1');
+    // the user takes face 10 off A: cannot-links to A's faces, as PeopleService.split records them
+    const split: RecognitionInput = {
+      ...clustered,
+      observations: clustered.observations.map((o) => (o.id === 10 ? { ...o, personId: null, assignedBy: null } : o)),
+      cannotLink: [1, 2, 3, 4].map((a) => [10, a] as const),
+    };
+    expect(personOf(next(split, recognise(split, { mode: 'incremental' })), 10)).toBeNull();
+    const reclustered = recognise(split, { mode: 'full' });
+    expect(personOf(next(split, reclustered), 10)).toBeNull();
+    expect(recognise(next(split, reclustered), { mode: 'incremental' }).changed).toBe(0);
+  });
+
+  it('puts a person at most once in a photo', () => {
+    // face 10 looks like A but shares photo 1 with A's face 1
+    const input = library([face(10, unit(0, 12, 0.4), 1)]);
+    const after = next(input, recognise(input, { mode: 'full' }));
+    expect(personOf(after, 1)).toBe('p1');
+    expect(personOf(after, 10)).toBeNull();
+    expect(recognise(after, { mode: 'incremental' }).changed).toBe(0);
+  });
+
+  it('keeps what the user placed and named through a re-cluster', () => {
+    const input = library();
+    const clustered = next(input, recognise(input, { mode: 'full' }));
+    // the user names A and (wrongly) puts B's face 9 on A
+    const edited: RecognitionInput = {
+      ...clustered,
+      people: clustered.people.map((p) => (p.id === 'p1' ? { ...p, name: 'Ada' } : p)),
+      observations: clustered.observations.map((o) =>
+        o.id === 9 ? { ...o, personId: 'p1', assignedBy: 'user' as const } : o,
+      ),
+    };
+    const result = recognise(edited, { mode: 'full' });
+    expect(result.assignments.some((a) => a.id === 9)).toBe(false);
+    const after = next(edited, result);
+    expect([1, 2, 3, 4, 9].map((id) => personOf(after, id))).toEqual(['p1', 'p1', 'p1', 'p1', 'p1']);
+    expect(after.people.find((p) => p.id === 'p1')!.name).toBe('Ada');
+    expect(recognise(after, { mode: 'full' }).changed).toBe(0);
+  });
+});
