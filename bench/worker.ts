@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.js';
-import { createBodyPerception, createFacePipeline } from '../src/perception/create.js';
+import { createBodyPerception, createFacePipeline } from '../src/service/perception.js';
 import { observe } from '../src/perception/observations.js';
-import { decodeImage } from '../src/perception/decode.js';
+import { decodeImage } from '../src/perception/image/decode.js';
 import type { Job, JobResult, Stage, WorkerMessage } from './protocol.js';
 
 if (!parentPort) throw new Error('bench/worker.js must run as a worker thread');

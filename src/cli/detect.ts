@@ -2,8 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
-import { createBodyPerception, createFacePipeline } from '../perception/create.js';
-import { detectFiles, type ImageResult } from '../perception/detect-image.js';
+import { createBodyPerception, createFacePipeline } from '../service/perception.js';
+import { detectFiles, type ImageResult } from '../service/detect.js';
 import type { Face, UpperBody } from '../types.js';
 import { Progress } from './progress.js';
 

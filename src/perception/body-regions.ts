@@ -1,5 +1,5 @@
 import type { Box } from '../types.js';
-import { clipBox } from './geometry.js';
+import { clipBox } from './image/geometry.js';
 
 /**
  * The upper body inside a person box: the top min(h, max(1.1·w, 0.55·h)) of it (models.md §3.5). A standing person

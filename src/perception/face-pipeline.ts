@@ -1,5 +1,5 @@
 import type { DetectedFace, Face, FaceDetector, FaceEmbedder, RgbImage } from '../types.js';
-import { ALIGNED_SIZE, alignFace } from './align.js';
+import { ALIGNED_SIZE, alignFace } from './image/align.js';
 import { assessFace, DEFAULT_QUALITY, type QualityThresholds } from './quality.js';
 
 export type Stage = 'decode' | 'detect' | 'landmarks' | 'align' | 'embed';

@@ -1,4 +1,4 @@
-import { decodeImage } from '../perception/decode.js';
+import { decodeImage } from '../perception/image/decode.js';
 import type { FolderPhoto, FolderSource, LoadedPhoto } from '../hosts/folder/source.js';
 import type { Store } from '../store/store.js';
 import type { Observation, Perception, RgbImage } from '../types.js';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { libraryJson } from '../../src/hosts/folder/json-report.js';
 import { FolderSource } from '../../src/hosts/folder/source.js';
-import { createPerception } from '../../src/perception/create.js';
+import { createPerception } from '../../src/service/perception.js';
 import { PeopleService } from '../../src/service/people.js';
 import { RecognitionService } from '../../src/service/recognition.js';
 import { ScanService } from '../../src/service/scan.js';

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { decodeImage } from '../../perception/decode.js';
+import { decodeImage } from '../../perception/image/decode.js';
 import { RecognitionService, type RecognitionSummary } from '../../service/recognition.js';
 import type { Store } from '../../store/store.js';
 import type { Perception } from '../../types.js';

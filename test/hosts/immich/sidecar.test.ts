@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
-import { createPerception } from '../../../src/perception/create.js';
+import { createPerception } from '../../../src/service/perception.js';
 import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';

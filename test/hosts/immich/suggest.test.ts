@@ -10,8 +10,8 @@ import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { acceptSuggestion } from '../../../src/hosts/immich/suggestion-actions.js';
 import { ImmichSyncService } from '../../../src/hosts/immich/sync.js';
-import { createPerception } from '../../../src/perception/create.js';
-import { decodeImage } from '../../../src/perception/decode.js';
+import { createPerception } from '../../../src/service/perception.js';
+import { decodeImage } from '../../../src/perception/image/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
 import type { PerceptionPipeline as Perception } from '../../../src/perception/perceive.js';
 import { Store } from '../../../src/store/store.js';

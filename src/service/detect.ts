@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Face, Observation, RgbImage } from '../types.js';
-import { decodeImage } from './decode.js';
-import type { FaceAnalyzer, StageTimer } from './face-pipeline.js';
-import { observe, type BodyPerception } from './observations.js';
+import { decodeImage } from '../perception/image/decode.js';
+import type { FaceAnalyzer, StageTimer } from '../perception/face-pipeline.js';
+import { observe, type BodyPerception } from '../perception/observations.js';
 
 export type ImageResult =
   | { file: string; width: number; height: number; faces: Face[]; observations: Observation[] }

@@ -1,5 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../types.js';
 
 export type DecodeFailure = 'empty' | 'unsupported' | 'too-large' | 'corrupt';
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Box, Face } from '../types.js';
-import { torsoBelowFace } from './body-regions.js';
-import { BACKBONE_MODEL, CNN_DIM, type TorsoBackbone } from './torso-cnn.js';
+import { torsoBelowFace } from '../perception/body-regions.js';
+import { BACKBONE_MODEL, CNN_DIM, type TorsoBackbone } from '../perception/models/torso-cnn.js';
 
 /** Written by `immich-people models body-mean` into the models folder; never committed (like the weights). */
 export const TORSO_MEAN_FILE = 'centernet-torso-mean.json';

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { loadSession, type SessionOptions } from '../models/session.js';
-import { AlignedFaceEmbedder, arcFaceSpec } from './aligned-embedder.js';
-import { ScrfdDetector } from './scrfd.js';
+import { loadSession, type SessionOptions } from './session.js';
+import { AlignedFaceEmbedder, arcFaceSpec } from '../perception/models/aligned-embedder.js';
+import { ScrfdDetector } from '../perception/models/scrfd.js';
 
 /** Finds `<dir>/**\/<leaf>/model.onnx` breadth-first, a few levels deep (Immich may add a revision folder). */
 function findModel(root: string, leaf: string, depth = 3): string | null {

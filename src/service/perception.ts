@@ -2,18 +2,18 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resolveModelsDir } from '../config/load.js';
 import { loadSession } from '../models/session.js';
-import { AlignedFaceEmbedder, FACEPLUGIN_FEATURE } from './aligned-embedder.js';
-import { FacePipeline, type FaceAnalyzer, type StageTimer } from './face-pipeline.js';
-import { ImmichMlFaceAnalyzer } from './immich-ml.js';
-import { Landmark68 } from './landmarks.js';
-import { DEFAULT_ULTRAFACE, UltraFaceDetector } from './ultraface.js';
-import { createInsightFacePair } from './insightface.js';
-import { HsvTorsoEmbedder } from './clothing.js';
-import { NanoDetPersonDetector } from './nanodet.js';
-import type { BodyPerception, BodyStage } from './observations.js';
-import { PerceptionPipeline } from './perceive.js';
-import { createFusedTorsoEmbedder } from './torso-cnn.js';
-import { readTorsoMean, TORSO_MEAN_FILE } from './torso-mean.js';
+import { AlignedFaceEmbedder, FACEPLUGIN_FEATURE } from '../perception/models/aligned-embedder.js';
+import { FacePipeline, type FaceAnalyzer, type StageTimer } from '../perception/face-pipeline.js';
+import { ImmichMlFaceAnalyzer } from '../hosts/immich/ml-client.js';
+import { Landmark68 } from '../perception/models/landmarks.js';
+import { DEFAULT_ULTRAFACE, UltraFaceDetector } from '../perception/models/ultraface.js';
+import { createInsightFacePair } from '../models/insightface.js';
+import { HsvTorsoEmbedder } from '../perception/image/clothing.js';
+import { NanoDetPersonDetector } from '../perception/models/nanodet.js';
+import type { BodyPerception, BodyStage } from '../perception/observations.js';
+import { PerceptionPipeline } from '../perception/perceive.js';
+import { createFusedTorsoEmbedder } from '../perception/models/torso-cnn.js';
+import { readTorsoMean, TORSO_MEAN_FILE } from '../models/torso-mean.js';
 
 /** Builds the body half of perception when the config enables it. */
 export async function createBodyPerception(

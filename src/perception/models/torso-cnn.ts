@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
-import { fixedBatch, ort as runtime } from '../models/session.js';
-import type { BodyEmbedder, Box, RgbImage } from '../types.js';
+import { fixedBatch, ort as runtime } from '../../models/session.js';
+import type { BodyEmbedder, Box, RgbImage } from '../../types.js';
 import { l2Normalise } from './aligned-embedder.js';
-import { HSV_BINS, HsvTorsoEmbedder } from './clothing.js';
-import { regionOf, resizeRegion } from './image-ops.js';
+import { HSV_BINS, HsvTorsoEmbedder } from '../image/clothing.js';
+import { regionOf, resizeRegion } from '../image/image-ops.js';
 
 /** The manifest id of `centernet-backbone.onnx`: CenterNet-MobileNetV3 cut at expanded_conv_14 (models.md §3.6). */
 export const BACKBONE_MODEL = 'centernet-mobilenetv3-backbone-128';
