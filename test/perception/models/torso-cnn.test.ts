@@ -9,11 +9,12 @@ import { loadSession } from '../../../src/models/session.js';
 import { HsvTorsoEmbedder } from '../../../src/perception/image/clothing.js';
 import { createBodyPerception, createFacePipeline } from '../../../src/service/perception.js';
 import { decodeImage } from '../../../src/perception/image/decode.js';
+import { clearFaceTorsos } from '../../../src/perception/body-regions.js';
 import {
   centre,
-  CNN_DIM,
   CNN_SIDE,
   CnnTorsoEmbedder,
+  computeTorsoMean,
   createFusedTorsoEmbedder,
   cropBoxes,
   fuse,
@@ -21,13 +22,7 @@ import {
   meanHash,
   TorsoBackbone,
 } from '../../../src/perception/models/torso-cnn.js';
-import {
-  clearFaceTorsos,
-  computeTorsoMean,
-  readTorsoMean,
-  TORSO_MEAN_FILE,
-  torsoMeanJson,
-} from '../../../src/models/torso-mean.js';
+import { CNN_DIM, readTorsoMean, TORSO_MEAN_FILE, torsoMeanJson } from '../../../src/models/torso-mean.js';
 import type { Box, RgbImage } from '../../../src/types.js';
 import { FIXTURES, HAS_FIXTURES, HAS_MODELS, MODELS_DIR } from '../../helpers/fixtures.js';
 
