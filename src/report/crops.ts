@@ -2,6 +2,7 @@
  * Thumbnails for the HTML report. Layering: report/ may import perception/image/* (pure image code: one decoder,
  * one set of pixel ops for the whole project), never the rest of perception; sharp here only encodes the JPEGs.
  */
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../perception/image/decode.js';
@@ -34,8 +35,10 @@ export type DecodeUpright = (file: string, size: { width: number; height: number
 /** sharp's own default input limit, which this decoder had before it used perception's decodeImage. */
 const REPORT_MAX_PIXELS = 0x3fff * 0x3fff;
 
-/** Perception's decoder (upright 8-bit sRGB, alpha on white), shrunk on load to `size` when given. */
-export const decodeUpright: DecodeUpright = (file, size) => decodeImage(file, { maxPixels: REPORT_MAX_PIXELS, size });
+/** Reads the photo and decodes it with perception's decoder (upright 8-bit sRGB), shrunk on load to `size`. */
+export const decodeUpright: DecodeUpright = async (file, size) =>
+  // the report reads the file: perception only ever sees bytes
+  decodeImage(await readFile(file), { maxPixels: REPORT_MAX_PIXELS, size });
 
 export interface CropOptions {
   /** Side of the square thumbnails, in pixels. */
