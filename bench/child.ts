@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../src/config/load.js';
-import { decodeImage } from '../src/perception/decode.js';
+import { decodeImage } from '../src/perception/image/decode.js';
 import { cpuMeter } from './machine.js';
 import { loadPeer, type PeerOptions } from './peer.js';
 import { resizeToTemp } from './prepare.js';

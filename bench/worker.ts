@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.js';
-import { createBodyPerception, createFacePipeline } from '../src/perception/create.js';
-import { observe } from '../src/perception/observations.js';
-import { decodeImage } from '../src/perception/decode.js';
+import { createBodyPerception, createFacePipeline } from '../src/service/perception.js';
+import { PerceptionPipeline } from '../src/perception/perceive.js';
+import { decodeImage } from '../src/perception/image/decode.js';
 import type { Job, JobResult, Stage, WorkerMessage } from './protocol.js';
 
 if (!parentPort) throw new Error('bench/worker.js must run as a worker thread');
@@ -26,8 +26,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const maxPixels = config.perception.maxInputPixels;
   const start = performance.now();
-  const pipeline = await createFacePipeline(config, timer);
+  // the pieces rather than createPerception: the bench turns bodies on by its own switch, not by the config
+  const faces = await createFacePipeline(config, timer);
   const bodies = process.env.IMMICH_PEOPLE_BENCH_BODIES === '1' ? await createBodyPerception(config, timer) : null;
+  const perception = new PerceptionPipeline(faces, bodies, maxPixels);
   send({ type: 'ready', setupMs: performance.now() - start, intraOpThreads: config.models.intraOpThreads });
 
   async function run(job: Job): Promise<JobResult> {
@@ -40,9 +42,9 @@ async function main(): Promise<void> {
     }
     const image = await decodeImage(bytes, { maxPixels });
     timer('decode', performance.now() - begin);
-    const faces = await pipeline.analyze(image, { embeddings: true });
-    if (bodies) await observe(image, faces, bodies, { embeddings: true });
-    return { type: 'result', id: job.id, ms: performance.now() - begin, faces: faces.length, stages };
+    const observations = await perception.perceive(image, { embeddings: true });
+    const found = observations.filter((o) => o.face).length;
+    return { type: 'result', id: job.id, ms: performance.now() - begin, faces: found, stages };
   }
 
   port.on('message', (job: Job) => {

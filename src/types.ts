@@ -72,6 +72,20 @@ export interface FaceEmbedder {
   embed(image: RgbImage, faces: readonly DetectedFace[]): Promise<Float32Array[]>;
 }
 
+export interface AnalyzeOptions {
+  embeddings: boolean;
+}
+
+/**
+ * Anything that turns a decoded image into faces: our detector + embedder (perception/face-pipeline.ts), or
+ * Immich's ML service (hosts/immich/ml-client.ts). Here, not in perception, so that hosts implement it from types.
+ */
+export interface FaceAnalyzer {
+  /** `embedder.id` tags every vector it makes. */
+  readonly embedder: { readonly id: string };
+  analyze(image: RgbImage, options?: AnalyzeOptions): Promise<Face[]>;
+}
+
 export interface PersonDetector {
   readonly id: string;
   detect(image: RgbImage): Promise<{ box: Box; score: number }[]>;

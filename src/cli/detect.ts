@@ -2,8 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
-import { createBodyPerception, createFacePipeline } from '../perception/create.js';
-import { detectFiles, type ImageResult } from '../perception/detect-image.js';
+import { createPerception } from '../service/perception.js';
+import { detectFiles, type ImageResult } from '../service/detect.js';
 import type { Face, UpperBody } from '../types.js';
 import { Progress } from './progress.js';
 
@@ -80,7 +80,7 @@ export async function detectCommand(args: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const [pipeline, bodies] = await Promise.all([createFacePipeline(config), createBodyPerception(config)]);
+  const perception = await createPerception(config);
   const embeddings = parsed.values.embeddings ?? false;
 
   const out: NodeJS.WritableStream = parsed.values.out ? createWriteStream(parsed.values.out) : process.stdout;
@@ -88,11 +88,7 @@ export async function detectCommand(args: readonly string[]): Promise<number> {
   let failed = 0;
   let faces = 0;
   let done = 0;
-  for await (const result of detectFiles(files, pipeline, {
-    maxPixels: config.perception.maxInputPixels,
-    embeddings,
-    bodies,
-  })) {
+  for await (const result of detectFiles(files, perception, { embeddings })) {
     if ('error' in result) failed++;
     faces += result.faces.length;
     await write(out, `${JSON.stringify(resultJson(result, embeddings))}\n`);

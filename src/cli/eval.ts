@@ -3,8 +3,9 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
-import { createFacePipeline } from '../perception/create.js';
-import { detectFiles } from '../perception/detect-image.js';
+import { PerceptionPipeline } from '../perception/perceive.js';
+import { createFacePipeline } from '../service/perception.js';
+import { detectFiles } from '../service/detect.js';
 import { evaluate, formatReport, type LabelledFace, type MissedImage } from '../service/evaluation.js';
 import type { Face } from '../types.js';
 import { Progress } from './progress.js';
@@ -62,7 +63,8 @@ export async function evalCommand(args: readonly string[]): Promise<number> {
   }
 
   const config = loadConfig();
-  const pipeline = await createFacePipeline(config);
+  // faces only: eval measures the face model, so no person detector runs whatever the config says about bodies
+  const perception = new PerceptionPipeline(await createFacePipeline(config), null, config.perception.maxInputPixels);
   const faces: LabelledFace[] = [];
   const missed: MissedImage[] = [];
   let multiFace = 0;
@@ -71,8 +73,8 @@ export async function evalCommand(args: readonly string[]): Promise<number> {
   let done = 0;
   for await (const result of detectFiles(
     files.map((f) => f.path),
-    pipeline,
-    { maxPixels: config.perception.maxInputPixels, embeddings: true, bodies: null },
+    perception,
+    { embeddings: true },
   )) {
     const { identity, file } = files[done];
     progress.update(++done, `${identity}/${file}`);

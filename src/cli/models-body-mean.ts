@@ -4,10 +4,11 @@ import { loadConfig, resolveModelsDir } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
 import { loadSession } from '../models/session.js';
 import { packageRoot } from '../package-root.js';
-import { createFacePipeline } from '../perception/create.js';
-import { decodeImage } from '../perception/decode.js';
-import { CNN_SIDE, cropBoxes, meanHash, TorsoBackbone } from '../perception/torso-cnn.js';
-import { clearFaceTorsos, computeTorsoMean, TORSO_MEAN_FILE, torsoMeanJson } from '../perception/torso-mean.js';
+import { createFacePipeline } from '../service/perception.js';
+import { decodeImage } from '../perception/image/decode.js';
+import { CNN_SIDE, computeTorsoMean, cropBoxes, meanHash, TorsoBackbone } from '../perception/models/torso-cnn.js';
+import { TORSO_MEAN_FILE, torsoMeanJson } from '../models/torso-mean.js';
+import { clearFaceTorsos } from '../perception/body-regions.js';
 
 const USAGE = 'usage: immich-people models body-mean [photo folder]   (default: ../shared/fixtures/photos)\n';
 

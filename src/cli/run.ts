@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { apiBaseUrl, ImmichClient, redact } from '../hosts/immich/client.js';
 import { checkServer } from '../hosts/immich/connection.js';
 import { ImmichSync } from '../service/immich-sync.js';
-import { createPerception } from '../perception/create.js';
+import { createPerception } from '../service/perception.js';
 import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
 import { createLogger } from '../service/logger.js';

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { libraryJson } from '../hosts/folder/json-report.js';
 import { FolderSource } from '../hosts/folder/source.js';
-import { createPerception } from '../perception/create.js';
+import { createPerception } from '../service/perception.js';
 import { ScanService } from '../service/scan.js';
 import { Store } from '../store/store.js';
 import { Progress } from './progress.js';

@@ -1,5 +1,5 @@
-import type { Box } from '../types.js';
-import { clipBox } from './geometry.js';
+import type { Box, Face } from '../types.js';
+import { clipBox } from './image/geometry.js';
 
 /**
  * The upper body inside a person box: the top min(h, max(1.1·w, 0.55·h)) of it (models.md §3.5). A standing person
@@ -34,4 +34,18 @@ export function upperBodyBelowFace(face: Box, width: number, height: number): Bo
   const torso = torsoBelowFace(face, width, height);
   const h = face[3] - face[1];
   return clipBox([torso[0], face[1] - 0.2 * h, torso[2], torso[3]], width, height);
+}
+
+/** A torso narrower or shorter than this says too little to be worth a crop (as in observations.ts). */
+const MIN_TORSO_SIDE = 12;
+
+/**
+ * Face-anchored torsos (models.md §3.6) of the clear faces whose whole torso height, to 2.25 face heights below the
+ * chin, lies inside the photo; the sides are clipped. The population the mean and the proxy benchmark are taken over.
+ */
+export function clearFaceTorsos(faces: readonly Face[], width: number, height: number): Box[] {
+  return faces
+    .filter((f) => f.quality.clear && f.box[3] + 2.25 * (f.box[3] - f.box[1]) <= height)
+    .map((f) => torsoBelowFace(f.box, width, height))
+    .filter((t) => t[2] - t[0] >= MIN_TORSO_SIDE && t[3] - t[1] >= MIN_TORSO_SIDE);
 }

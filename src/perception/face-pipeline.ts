@@ -1,5 +1,13 @@
-import type { DetectedFace, Face, FaceDetector, FaceEmbedder, RgbImage } from '../types.js';
-import { ALIGNED_SIZE, alignFace } from './align.js';
+import type {
+  AnalyzeOptions,
+  DetectedFace,
+  Face,
+  FaceAnalyzer,
+  FaceDetector,
+  FaceEmbedder,
+  RgbImage,
+} from '../types.js';
+import { ALIGNED_SIZE, alignFace } from './image/align.js';
 import { assessFace, DEFAULT_QUALITY, type QualityThresholds } from './quality.js';
 
 export type Stage = 'decode' | 'detect' | 'landmarks' | 'align' | 'embed';
@@ -12,17 +20,6 @@ interface CropEmbedder extends FaceEmbedder {
 
 function takesCrops(embedder: FaceEmbedder): embedder is CropEmbedder {
   return typeof (embedder as Partial<CropEmbedder>).embedAligned === 'function';
-}
-
-export interface AnalyzeOptions {
-  embeddings: boolean;
-}
-
-/** Anything that turns a decoded image into faces: our detector + embedder, or Immich's ML service. */
-export interface FaceAnalyzer {
-  /** `embedder.id` tags every vector it makes. */
-  readonly embedder: { readonly id: string };
-  analyze(image: RgbImage, options?: AnalyzeOptions): Promise<Face[]>;
 }
 
 /** Detect → align (once) → quality → embed, for one decoded image. */

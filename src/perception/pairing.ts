@@ -1,5 +1,5 @@
 import type { Box } from '../types.js';
-import { boxArea, intersectionArea } from './geometry.js';
+import { boxArea, intersectionArea } from './image/geometry.js';
 
 /**
  * How well a face fits as the head of an upper body, 0 when it cannot be:

@@ -1,5 +1,4 @@
-import type { Observation, Perception, PerceiveOptions, RgbImage } from '../types.js';
-import type { FaceAnalyzer } from './face-pipeline.js';
+import type { FaceAnalyzer, Observation, Perception, PerceiveOptions, RgbImage } from '../types.js';
 import { observe, type BodyPerception } from './observations.js';
 
 /** Faces (with their upper bodies when body perception is on) from one decoded image: the Perception port. */

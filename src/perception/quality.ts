@@ -1,6 +1,6 @@
 import type { FaceQuality, FiveLandmarks } from '../types.js';
-import { ALIGNED_SIZE } from './align.js';
-import { toGrey } from './image-ops.js';
+import { ALIGNED_SIZE } from './image/align.js';
+import { toGrey } from './image/image-ops.js';
 
 export interface QualityThresholds {
   minScore: number;

@@ -1,6 +1,13 @@
+/**
+ * Thumbnails for the HTML report. Layering: report/ may import perception/image/* (pure image code: one decoder,
+ * one set of pixel ops for the whole project), never the rest of perception; sharp here only encodes the JPEGs.
+ */
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import type { Box } from '../types.js';
+import { decodeImage } from '../perception/image/decode.js';
+import { cropRgb } from '../perception/image/image-ops.js';
+import type { Box, RgbImage } from '../types.js';
 
 /** One thumbnail to cut: a box in upright pixels of an asset's photo. */
 export interface CropRequest {
@@ -19,31 +26,19 @@ export interface CropAsset {
   height: number | null;
 }
 
-/** A decoded, upright, 3-channel raw image. */
-export interface UprightImage {
-  data: Buffer;
-  width: number;
-  height: number;
-  channels: 3;
-}
-
 /**
  * Decodes a photo upright (EXIF rotation applied), optionally shrunk to `size`: JPEG shrink-on-load makes a
  * big photo much cheaper when its crops only need a fraction of its pixels.
  */
-export type DecodeUpright = (file: string, size: { width: number; height: number } | null) => Promise<UprightImage>;
+export type DecodeUpright = (file: string, size: { width: number; height: number } | null) => Promise<RgbImage>;
 
-export const decodeUpright: DecodeUpright = async (file, size) => {
-  let pipeline = sharp(file, { failOn: 'truncated', animated: false }).rotate();
-  if (size) pipeline = pipeline.resize({ width: size.width, height: size.height, fit: 'fill' });
-  const { data, info } = await pipeline
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
-  return { data, width: info.width, height: info.height, channels: 3 };
-};
+/** sharp's own default input limit, which this decoder had before it used perception's decodeImage. */
+const REPORT_MAX_PIXELS = 0x3fff * 0x3fff;
+
+/** Reads the photo and decodes it with perception's decoder (upright 8-bit sRGB), shrunk on load to `size`. */
+export const decodeUpright: DecodeUpright = async (file, size) =>
+  // the report reads the file: perception only ever sees bytes
+  decodeImage(await readFile(file), { maxPixels: REPORT_MAX_PIXELS, size });
 
 export interface CropOptions {
   /** Side of the square thumbnails, in pixels. */
@@ -121,7 +116,7 @@ async function cropAsset(
       };
     }
   }
-  let image: UprightImage;
+  let image: RgbImage;
   try {
     image = await options.decode(file, target);
   } catch {
@@ -137,8 +132,10 @@ async function cropAsset(
     if (x1 * sx >= image.width || y1 * sy >= image.height) continue;
     try {
       const region = cropRegion(scaled, image.width, image.height, options.margin);
-      const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-        .extract(region)
+      const { left, top, width, height } = region;
+      if (left < 0 || top < 0 || left + width > image.width || top + height > image.height) continue;
+      const pixels = cropRgb(image.data, image.width, left, top, width, height);
+      const jpeg = await sharp(pixels, { raw: { width, height, channels: 3 } })
         .resize(options.size, options.size, { fit: 'cover', position: request.kind === 'face' ? 'centre' : 'top' })
         .jpeg({ quality: options.quality })
         .toBuffer();

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { decodeImage } from '../perception/decode.js';
+import { decodeImage } from '../perception/image/decode.js';
 import type { Host, Source, SourceAsset } from '../ports.js';
 import type { AssetRow } from '../store/assets.js';
 import type { Store } from '../store/store.js';

@@ -4,13 +4,12 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { torsoBelowFace } from '../../src/perception/body-regions.js';
-import { hsvStripeHistogram } from '../../src/perception/clothing.js';
-import { createBodyPerception, createFacePipeline } from '../../src/perception/create.js';
-import { decodeImage } from '../../src/perception/decode.js';
-import type { FaceAnalyzer } from '../../src/perception/face-pipeline.js';
-import { regionOf, resizeRegion } from '../../src/perception/image-ops.js';
+import { hsvStripeHistogram } from '../../src/perception/image/clothing.js';
+import { createBodyPerception, createFacePipeline } from '../../src/service/perception.js';
+import { decodeImage } from '../../src/perception/image/decode.js';
+import { regionOf, resizeRegion } from '../../src/perception/image/image-ops.js';
 import { observe, type BodyPerception } from '../../src/perception/observations.js';
-import type { Box, Observation, RgbImage } from '../../src/types.js';
+import type { Box, FaceAnalyzer, Observation, RgbImage } from '../../src/types.js';
 import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS, MODELS_DIR } from '../helpers/fixtures.js';
 
 const HAS_NANODET = existsSync(join(MODELS_DIR, 'nanodet.onnx'));

@@ -2,10 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { createFacePipeline } from '../../src/perception/create.js';
-import { decodeImage } from '../../src/perception/decode.js';
-import type { FaceAnalyzer } from '../../src/perception/face-pipeline.js';
-import type { Face } from '../../src/types.js';
+import { createFacePipeline } from '../../src/service/perception.js';
+import { decodeImage } from '../../src/perception/image/decode.js';
+import type { Face, FaceAnalyzer } from '../../src/types.js';
 import { FIXTURES, fixture, HAS_FIXTURES, HAS_MODELS, readLabels } from '../helpers/fixtures.js';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, v, i) => sum + v * b[i], 0);

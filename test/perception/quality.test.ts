@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { alignFace, ARCFACE_TEMPLATE } from '../../src/perception/align.js';
-import { createFacePipeline } from '../../src/perception/create.js';
-import { decodeImage } from '../../src/perception/decode.js';
-import type { FaceAnalyzer } from '../../src/perception/face-pipeline.js';
+import { alignFace, ARCFACE_TEMPLATE } from '../../src/perception/image/align.js';
+import { createFacePipeline } from '../../src/service/perception.js';
+import { decodeImage } from '../../src/perception/image/decode.js';
 import { assessFace, DEFAULT_QUALITY, estimateYaw, laplacianVariance } from '../../src/perception/quality.js';
-import type { FiveLandmarks, Point } from '../../src/types.js';
+import type { FaceAnalyzer, FiveLandmarks, Point } from '../../src/types.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
 describe('laplacianVariance', () => {

@@ -1,5 +1,5 @@
 import type { AssetFaceResponseDto } from '@immich/sdk';
-import { iou } from '../../perception/geometry.js';
+import { iou } from '../../perception/image/geometry.js';
 import type { Box } from '../../types.js';
 
 /** Immich's own rule for "the same face" (re-detection reconciliation): IoU above 0.5. */

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { createPerception } from '../../../src/perception/create.js';
+import { createPerception } from '../../../src/service/perception.js';
 import { FIXTURES, HAS_FIXTURES, HAS_MODELS } from '../../helpers/fixtures.js';
 import { recordFixtures } from './record.js';
 import { parseRecording, RECORDING_FILE, serializeRecording } from './recording.js';

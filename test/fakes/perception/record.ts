@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { decodeImage } from '../../../src/perception/decode.js';
+import { decodeImage } from '../../../src/perception/image/decode.js';
 import type { Perception } from '../../../src/types.js';
 import type { RecordedImage, Recording } from './recording.js';
 import { imageSignature } from './signature.js';

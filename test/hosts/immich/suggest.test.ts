@@ -9,7 +9,7 @@ import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { acceptSuggestion } from '../../../src/hosts/immich/suggestion-actions.js';
 import { ImmichSync } from '../../../src/service/immich-sync.js';
-import { decodeImage } from '../../../src/perception/decode.js';
+import { decodeImage } from '../../../src/perception/image/decode.js';
 import { PeopleService } from '../../../src/service/people.js';
 import { Store } from '../../../src/store/store.js';
 import type { Box } from '../../../src/types.js';

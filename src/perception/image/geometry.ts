@@ -1,4 +1,4 @@
-import type { Box } from '../types.js';
+import type { Box } from '../../types.js';
 
 export function boxArea(box: Box): number {
   return Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]);

@@ -1,8 +1,8 @@
 import type * as ort from 'onnxruntime-node';
-import { ort as runtime } from '../models/session.js';
-import type { Box, PersonDetector, RgbImage } from '../types.js';
-import { clipBox, nms } from './geometry.js';
-import { resizeRegion, writeChw, type Normalisation } from './image-ops.js';
+import { ort as runtime } from '../../models/session.js';
+import type { Box, PersonDetector, RgbImage } from '../../types.js';
+import { clipBox, nms } from '../image/geometry.js';
+import { resizeRegion, writeChw, type Normalisation } from '../image/image-ops.js';
 
 export const NANODET_INPUT = 416;
 const CLASSES = 80;

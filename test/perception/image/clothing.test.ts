@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HSV_BINS, hsvBin, hsvStripeHistogram, STRIPE_BINS } from '../../src/perception/clothing.js';
+import { HSV_BINS, hsvBin, hsvStripeHistogram, STRIPE_BINS } from '../../../src/perception/image/clothing.js';
 
 function uniform(top: [number, number, number], bottom: [number, number, number], side = 64): Uint8Array {
   const rgb = new Uint8Array(side * side * 3);

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeScrfd, letterboxSize, SCRFD_INPUT, SCRFD_STRIDES } from '../../src/perception/scrfd.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createFacePipeline } from '../../src/perception/create.js';
-import { findInsightFaceModels } from '../../src/perception/insightface.js';
-import type { RgbImage } from '../../src/types.js';
-import { tinyModel, type TinyTensor } from '../helpers/onnx-graph.js';
+import { decodeScrfd, letterboxSize, SCRFD_INPUT, SCRFD_STRIDES } from '../../../src/perception/models/scrfd.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { createFacePipeline } from '../../../src/service/perception.js';
+import { findInsightFaceModels } from '../../../src/models/insightface.js';
+import type { RgbImage } from '../../../src/types.js';
+import { tinyModel, type TinyTensor } from '../../helpers/onnx-graph.js';
 
 /** Empty SCRFD outputs for a size×size input, with one face planted at stride 16. */
 function plantedOutputs(size: number) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gridSize, mergeTileDetections, tileRegions, type RegionDetection } from '../../src/perception/tiling.js';
+import {
+  gridSize,
+  mergeTileDetections,
+  tileRegions,
+  type RegionDetection,
+} from '../../../src/perception/image/tiling.js';
 
 describe('tile planning', () => {
   it('tiles only photos shrunk more than 2× to fit the detector', () => {

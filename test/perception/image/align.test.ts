@@ -5,8 +5,8 @@ import {
   applySimilarity,
   estimateSimilarity,
   warpAligned,
-} from '../../src/perception/align.js';
-import type { FiveLandmarks, Point, RgbImage } from '../../src/types.js';
+} from '../../../src/perception/image/align.js';
+import type { FiveLandmarks, Point, RgbImage } from '../../../src/types.js';
 
 describe('estimateSimilarity (Umeyama, 2-D, no reflection)', () => {
   it('recovers an exact rotation, scale and translation from noiseless points', () => {

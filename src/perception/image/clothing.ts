@@ -1,4 +1,4 @@
-import type { BodyEmbedder, Box, RgbImage } from '../types.js';
+import type { BodyEmbedder, Box, RgbImage } from '../../types.js';
 import { regionOf, resizeRegion } from './image-ops.js';
 
 const SIDE = 64;

@@ -1,4 +1,4 @@
-import type { Box } from '../types.js';
+import type { Box } from '../../types.js';
 import { boxArea, intersectionArea, iou, nms } from './geometry.js';
 import type { Region } from './image-ops.js';
 

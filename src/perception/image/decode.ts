@@ -1,5 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../types.js';
 
 export type DecodeFailure = 'empty' | 'unsupported' | 'too-large' | 'corrupt';
 
@@ -17,6 +17,11 @@ export class ImageDecodeError extends Error {
 export interface DecodeOptions {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */
   maxPixels: number;
+  /**
+   * Resize the upright image to exactly this size (aspect not kept) while decoding: JPEG shrink-on-load makes a big
+   * photo much cheaper when only a fraction of its pixels is needed (the report's thumbnails). Absent: full size.
+   */
+  size?: { width: number; height: number } | null;
 }
 
 function explain(error: unknown, maxPixels: number): ImageDecodeError {
@@ -53,8 +58,11 @@ export async function decodeImage(input: Buffer | string, options: DecodeOptions
     );
   }
   try {
-    const { data, info } = await source
-      .rotate()
+    const upright = source.rotate();
+    const sized = options.size
+      ? upright.resize({ width: options.size.width, height: options.size.height, fit: 'fill' })
+      : upright;
+    const { data, info } = await sized
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })

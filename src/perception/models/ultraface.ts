@@ -1,10 +1,10 @@
 import type * as ort from 'onnxruntime-node';
-import { ort as runtime } from '../models/session.js';
-import type { Box, DetectedFace, FaceDetector, RgbImage } from '../types.js';
-import { clipBox, nms } from './geometry.js';
-import { cropRgb, resizeRegion, writeChw, type Normalisation, type Region } from './image-ops.js';
+import { ort as runtime } from '../../models/session.js';
+import type { Box, DetectedFace, FaceDetector, RgbImage } from '../../types.js';
+import { clipBox, nms } from '../image/geometry.js';
+import { cropRgb, resizeRegion, writeChw, type Normalisation, type Region } from '../image/image-ops.js';
 import type { Landmark68 } from './landmarks.js';
-import { DEFAULT_TILES, gridSize, mergeTileDetections, tileRegions, type RegionDetection } from './tiling.js';
+import { DEFAULT_TILES, gridSize, mergeTileDetections, tileRegions, type RegionDetection } from '../image/tiling.js';
 
 const WIDTH = 320;
 const HEIGHT = 240;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clipBox, iou, nms } from '../../src/perception/geometry.js';
-import type { Box } from '../../src/types.js';
+import { clipBox, iou, nms } from '../../../src/perception/image/geometry.js';
+import type { Box } from '../../../src/types.js';
 
 describe('iou', () => {
   it('is 1 for identical boxes, 0 for disjoint, and exact for a half overlap', () => {

@@ -1,9 +1,9 @@
+/**
+ * Finding a user's InsightFace files in Immich's model cache (file-system look-ups, so here in models/); the
+ * sessions are loaded by service/perception.ts and handed to perception/models/insightface.ts.
+ */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
-import { loadSession, type SessionOptions } from '../models/session.js';
-import { AlignedFaceEmbedder, arcFaceSpec } from './aligned-embedder.js';
-import { ScrfdDetector } from './scrfd.js';
 
 /** Finds `<dir>/**\/<leaf>/model.onnx` breadth-first, a few levels deep (Immich may add a revision folder). */
 function findModel(root: string, leaf: string, depth = 3): string | null {
@@ -37,22 +37,4 @@ export function findInsightFaceModels(modelCache: string, modelName: string): In
     );
   }
   return { detection, recognition };
-}
-
-/**
- * The `onnx` face backend: a user's InsightFace SCRFD + ArcFace files. Their weights are licensed for
- * non-commercial research only, so they are read in place from the user's volume and never copied.
- */
-export async function createInsightFacePair(config: Config, threads: SessionOptions) {
-  const { modelCache, modelName, minScore } = config.perception.onnx;
-  if (!modelCache) throw new Error('faceBackend "onnx" needs perception.onnx.modelCache (IMMICH_PEOPLE_MODEL_CACHE)');
-  const paths = findInsightFaceModels(modelCache, modelName);
-  const [detection, recognition] = await Promise.all([
-    loadSession(paths.detection, threads),
-    loadSession(paths.recognition, threads),
-  ]);
-  return {
-    detector: new ScrfdDetector(`insightface-${modelName}-detection`, detection, { minScore, nmsIou: 0.4 }),
-    embedder: new AlignedFaceEmbedder(recognition, arcFaceSpec(`insightface-${modelName}-recognition`)),
-  };
 }

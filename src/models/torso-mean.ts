@@ -1,15 +1,18 @@
+/**
+ * The torso-mean file next to the models: its format, reading it and the JSON written for it. File I/O lives here,
+ * in models/; perception receives the mean as a Float32Array (perception/models/torso-cnn.ts computes it).
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Box, Face } from '../types.js';
-import { torsoBelowFace } from './body-regions.js';
-import { BACKBONE_MODEL, CNN_DIM, type TorsoBackbone } from './torso-cnn.js';
+
+/** The manifest id of `centernet-backbone.onnx`: CenterNet-MobileNetV3 cut at expanded_conv_14 (models.md §3.6). */
+export const BACKBONE_MODEL = 'centernet-mobilenetv3-backbone-128';
+/** The width of the backbone's pooled feature, and so of the mean. */
+export const CNN_DIM = 120;
 
 /** Written by `immich-people models body-mean` into the models folder; never committed (like the weights). */
 export const TORSO_MEAN_FILE = 'centernet-torso-mean.json';
 export const BODY_MEAN_COMMAND = 'immich-people models body-mean';
-
-/** A torso narrower or shorter than this says too little to be worth a crop (as in observations.ts). */
-const MIN_TORSO_SIDE = 12;
 
 export const TorsoMeanSchema = z.object({
   model: z.literal(BACKBONE_MODEL),
@@ -42,27 +45,6 @@ export function readTorsoMean(path: string): { mean: Float32Array; file: TorsoMe
     throw new Error(`invalid torso mean ${path} (re-run "${BODY_MEAN_COMMAND}"): ${z.prettifyError(parsed.error)}`);
   }
   return { mean: Float32Array.from(parsed.data.mean), file: parsed.data };
-}
-
-/** The mean raw (pooled, not normalised) backbone feature over 128×128 torso crops. */
-export async function computeTorsoMean(backbone: TorsoBackbone, crops: readonly Uint8Array[]): Promise<Float32Array> {
-  if (crops.length === 0) throw new Error('no torso crops to average');
-  const sum = new Float64Array(CNN_DIM);
-  for (const pooled of await backbone.pool(crops)) {
-    for (let c = 0; c < CNN_DIM; c++) sum[c] += pooled[c];
-  }
-  return Float32Array.from(sum, (v) => v / crops.length);
-}
-
-/**
- * Face-anchored torsos (models.md §3.6) of the clear faces whose whole torso height, to 2.25 face heights below the
- * chin, lies inside the photo; the sides are clipped. The population the mean and the proxy benchmark are taken over.
- */
-export function clearFaceTorsos(faces: readonly Face[], width: number, height: number): Box[] {
-  return faces
-    .filter((f) => f.quality.clear && f.box[3] + 2.25 * (f.box[3] - f.box[1]) <= height)
-    .map((f) => torsoBelowFace(f.box, width, height))
-    .filter((t) => t[2] - t[0] >= MIN_TORSO_SIDE && t[3] - t[1] >= MIN_TORSO_SIDE);
 }
 
 /** The JSON written for a computed mean; 9 significant digits give back the same float32 values. */

@@ -1,8 +1,8 @@
 import type * as ort from 'onnxruntime-node';
-import { ort as runtime } from '../models/session.js';
-import type { Box, DetectedFace, FaceDetector, FiveLandmarks, RgbImage } from '../types.js';
-import { clipBox, nms } from './geometry.js';
-import { resizeRegion, writeChw, type Normalisation } from './image-ops.js';
+import { ort as runtime } from '../../models/session.js';
+import type { Box, DetectedFace, FaceDetector, FiveLandmarks, RgbImage } from '../../types.js';
+import { clipBox, nms } from '../image/geometry.js';
+import { resizeRegion, writeChw, type Normalisation } from '../image/image-ops.js';
 
 export const SCRFD_STRIDES = [8, 16, 32] as const;
 const ANCHORS = 2;

@@ -1,8 +1,8 @@
 import type * as ort from 'onnxruntime-node';
-import { fixedBatch, ort as runtime } from '../models/session.js';
-import type { DetectedFace, FaceEmbedder, RgbImage } from '../types.js';
-import { ALIGNED_SIZE, alignFace } from './align.js';
-import { writeChw, type Normalisation } from './image-ops.js';
+import { fixedBatch, ort as runtime } from '../../models/session.js';
+import type { DetectedFace, FaceEmbedder, RgbImage } from '../../types.js';
+import { ALIGNED_SIZE, alignFace } from '../image/align.js';
+import { writeChw, type Normalisation } from '../image/image-ops.js';
 
 export interface AlignedEmbedderSpec {
   /** Tagged onto every vector; vectors of different ids are never compared. */

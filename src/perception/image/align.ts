@@ -1,4 +1,4 @@
-import type { FiveLandmarks, Point, RgbImage } from '../types.js';
+import type { FiveLandmarks, Point, RgbImage } from '../../types.js';
 
 /** InsightFace's ArcFace 112×112 template: eye L, eye R, nose, mouth L, mouth R. */
 export const ARCFACE_TEMPLATE: FiveLandmarks = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeNanoDet, integral, type NanoDetLevel } from '../../src/perception/nanodet.js';
+import { decodeNanoDet, integral, type NanoDetLevel } from '../../../src/perception/models/nanodet.js';
 
 describe('NanoDet GFL decoding', () => {
   it('takes the expected bin under a softmax', () => {

@@ -1,11 +1,10 @@
 import sharp from 'sharp';
 import { z } from 'zod';
-import type { Box, Face, FiveLandmarks, Point, RgbImage } from '../types.js';
-import { l2Normalise } from './aligned-embedder.js';
-import { ARCFACE_TEMPLATE, ALIGNED_SIZE } from './align.js';
-import type { AnalyzeOptions, FaceAnalyzer } from './face-pipeline.js';
-import { regionOf, resizeRegion, toGrey } from './image-ops.js';
-import { DEFAULT_QUALITY, FACE_REGION, laplacianVariance } from './quality.js';
+import type { AnalyzeOptions, Box, Face, FaceAnalyzer, FiveLandmarks, Point, RgbImage } from '../../types.js';
+import { l2Normalise } from '../../perception/models/aligned-embedder.js';
+import { ARCFACE_TEMPLATE, ALIGNED_SIZE } from '../../perception/image/align.js';
+import { regionOf, resizeRegion, toGrey } from '../../perception/image/image-ops.js';
+import { DEFAULT_QUALITY, FACE_REGION, laplacianVariance } from '../../perception/quality.js';
 
 const PredictResponse = z.object({
   'facial-recognition': z

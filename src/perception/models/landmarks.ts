@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
-import { ort as runtime } from '../models/session.js';
-import type { Box, FiveLandmarks, Point, RgbImage } from '../types.js';
-import { regionOf, resizeRegion, toGrey, type Region } from './image-ops.js';
+import { ort as runtime } from '../../models/session.js';
+import type { Box, FiveLandmarks, Point, RgbImage } from '../../types.js';
+import { regionOf, resizeRegion, toGrey, type Region } from '../image/image-ops.js';
 
 const INPUT = 64;
 

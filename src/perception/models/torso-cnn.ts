@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
-import { fixedBatch, ort as runtime } from '../models/session.js';
-import type { BodyEmbedder, Box, RgbImage } from '../types.js';
+import { fixedBatch, ort as runtime } from '../../models/session.js';
+import { CNN_DIM } from '../../models/torso-mean.js';
+import type { BodyEmbedder, Box, RgbImage } from '../../types.js';
 import { l2Normalise } from './aligned-embedder.js';
-import { HSV_BINS, HsvTorsoEmbedder } from './clothing.js';
-import { regionOf, resizeRegion } from './image-ops.js';
+import { HSV_BINS, HsvTorsoEmbedder } from '../image/clothing.js';
+import { regionOf, resizeRegion } from '../image/image-ops.js';
 
-/** The manifest id of `centernet-backbone.onnx`: CenterNet-MobileNetV3 cut at expanded_conv_14 (models.md §3.6). */
-export const BACKBONE_MODEL = 'centernet-mobilenetv3-backbone-128';
-/** The backbone reads 128×128 NHWC RGB in 0..255 and gives a [4,4,120] map. */
+/** The backbone (BACKBONE_MODEL) reads 128×128 NHWC RGB in 0..255 and gives a [4,4,CNN_DIM] map. */
 export const CNN_SIDE = 128;
-export const CNN_DIM = 120;
 
 /** Crops each box (clipped to the image) and resizes it, aspect not kept, to side×side RGB bytes. */
 export function cropBoxes(image: RgbImage, boxes: readonly Box[], side: number): Promise<Uint8Array[]> {
@@ -64,6 +62,16 @@ export class TorsoBackbone {
     if (perCrop % CNN_DIM !== 0) throw new Error(`backbone output of ${perCrop} values is not a map of ${CNN_DIM}`);
     return crops.map((_, i) => globalAveragePool(data, perCrop / CNN_DIM, CNN_DIM, i * perCrop));
   }
+}
+
+/** The mean raw (pooled, not normalised) backbone feature over 128×128 torso crops. */
+export async function computeTorsoMean(backbone: TorsoBackbone, crops: readonly Uint8Array[]): Promise<Float32Array> {
+  if (crops.length === 0) throw new Error('no torso crops to average');
+  const sum = new Float64Array(CNN_DIM);
+  for (const pooled of await backbone.pool(crops)) {
+    for (let c = 0; c < CNN_DIM; c++) sum[c] += pooled[c];
+  }
+  return Float32Array.from(sum, (v) => v / crops.length);
 }
 
 /** A short, stable fingerprint of a mean vector (its float32 bytes), so that a new mean makes a new model id. */

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Color } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, ImageDecodeError } from '../../src/perception/decode.js';
-import { fixture, HAS_FIXTURES } from '../helpers/fixtures.js';
+import { decodeImage, ImageDecodeError } from '../../../src/perception/image/decode.js';
+import { fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
 
 const LIMIT = { maxPixels: 100_000_000 };
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RgbImage } from '../types.js';
+import type { RgbImage } from '../../types.js';
 
 /** An integer pixel rectangle inside an image. */
 export interface Region {

@@ -1,10 +1,10 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { createFacePipeline } from '../../src/perception/create.js';
-import { ImmichMlFaceAnalyzer, landmarksFromBox } from '../../src/perception/immich-ml.js';
-import type { RgbImage } from '../../src/types.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { createFacePipeline } from '../../../src/service/perception.js';
+import { ImmichMlFaceAnalyzer, landmarksFromBox } from '../../../src/hosts/immich/ml-client.js';
+import type { RgbImage } from '../../../src/types.js';
 
 const seen: { entries: unknown; imageType: string; imageBytes: number }[] = [];
 const server = setupServer(

@@ -3,33 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
-import { loadSession } from '../../src/models/session.js';
-import { HsvTorsoEmbedder } from '../../src/perception/clothing.js';
-import { createBodyPerception, createFacePipeline } from '../../src/perception/create.js';
-import { decodeImage } from '../../src/perception/decode.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { loadSession } from '../../../src/models/session.js';
+import { HsvTorsoEmbedder } from '../../../src/perception/image/clothing.js';
+import { createBodyPerception, createFacePipeline } from '../../../src/service/perception.js';
+import { decodeImage } from '../../../src/perception/image/decode.js';
+import { clearFaceTorsos } from '../../../src/perception/body-regions.js';
 import {
   centre,
-  CNN_DIM,
   CNN_SIDE,
   CnnTorsoEmbedder,
+  computeTorsoMean,
   createFusedTorsoEmbedder,
   cropBoxes,
   fuse,
   globalAveragePool,
   meanHash,
   TorsoBackbone,
-} from '../../src/perception/torso-cnn.js';
-import {
-  clearFaceTorsos,
-  computeTorsoMean,
-  readTorsoMean,
-  TORSO_MEAN_FILE,
-  torsoMeanJson,
-} from '../../src/perception/torso-mean.js';
-import type { Box, RgbImage } from '../../src/types.js';
-import { FIXTURES, HAS_FIXTURES, HAS_MODELS, MODELS_DIR } from '../helpers/fixtures.js';
+} from '../../../src/perception/models/torso-cnn.js';
+import { CNN_DIM, readTorsoMean, TORSO_MEAN_FILE, torsoMeanJson } from '../../../src/models/torso-mean.js';
+import type { Box, RgbImage } from '../../../src/types.js';
+import { FIXTURES, HAS_FIXTURES, HAS_MODELS, MODELS_DIR } from '../../helpers/fixtures.js';
 
 const BACKBONE = join(MODELS_DIR, 'centernet-backbone.onnx');
 const NANODET = join(MODELS_DIR, 'nanodet.onnx');

@@ -1,27 +1,27 @@
 import { readFile } from 'node:fs/promises';
-import type { Face, Observation, RgbImage } from '../types.js';
-import { decodeImage } from './decode.js';
-import type { FaceAnalyzer, StageTimer } from './face-pipeline.js';
-import { observe, type BodyPerception } from './observations.js';
+import { decodeImage } from '../perception/image/decode.js';
+import type { StageTimer } from '../perception/face-pipeline.js';
+import type { Face, Observation, Perception, RgbImage } from '../types.js';
 
 export type ImageResult =
   | { file: string; width: number; height: number; faces: Face[]; observations: Observation[] }
   | { file: string; faces: []; observations: []; error: string };
 
 /**
- * Runs the face pipeline over files one after another while the next file is read and decoded on libuv's
- * threads, so decoding overlaps inference. A failing image becomes an error result; the run goes on.
+ * Runs perception over files one after another while the next file is read and decoded on libuv's threads, so
+ * decoding overlaps inference. A failing image becomes an error result; the run goes on. `faces` is the face-only
+ * view of the observations: every face is in exactly one observation, in detection order (perception/observations.ts).
  */
 export async function* detectFiles(
   files: readonly string[],
-  pipeline: FaceAnalyzer,
-  options: { maxPixels: number; embeddings: boolean; bodies: BodyPerception | null; timer?: StageTimer },
+  perception: Perception,
+  options: { embeddings: boolean; timer?: StageTimer },
 ): AsyncGenerator<ImageResult> {
   const timer = options.timer ?? (() => {});
   const load = async (file: string): Promise<RgbImage> => {
     const bytes = await readFile(file);
     const start = performance.now();
-    const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+    const image = await decodeImage(bytes, { maxPixels: perception.maxPixels });
     timer('decode', performance.now() - start);
     return image;
   };
@@ -41,10 +41,8 @@ export async function* detectFiles(
     }
     try {
       const { image } = current;
-      const faces = await pipeline.analyze(image, { embeddings: options.embeddings });
-      const observations = options.bodies
-        ? await observe(image, faces, options.bodies, { embeddings: options.embeddings })
-        : faces.map((face) => ({ face }));
+      const observations = await perception.perceive(image, { embeddings: options.embeddings });
+      const faces = observations.flatMap((o) => (o.face ? [o.face] : []));
       yield { file: files[i], width: image.width, height: image.height, faces, observations };
     } catch (error) {
       yield { file: files[i], faces: [], observations: [], error: `analysis failed: ${(error as Error).message}` };
