@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    isolate: false,
     // the daemon's pino logs would drown the test report
     env: { LOG_LEVEL: 'silent' },
   },

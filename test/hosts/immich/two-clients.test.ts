@@ -27,6 +27,7 @@ it('two clients in one process each reach their own server with their own key', 
   });
 
   // both built before either calls: a process-wide init() in the constructor would send both to the second server
+  const globalBaseUrl = getBaseUrl(); // other test files in this worker may have set the SDK's default
   const a = new ImmichClient('http://immich-a.test/api', 'key-a', noWait);
   const b = new ImmichClient('http://immich-b.test/api', 'key-b', noWait);
   expect((await a.me()).id).toBe(immich.fake.me.id);
@@ -44,5 +45,5 @@ it('two clients in one process each reach their own server with their own key', 
     'POST http://immich-b.test/api/people key-b',
   ]);
   // and the SDK's process-wide defaults were never touched
-  expect(getBaseUrl()).toBe('/api');
+  expect(getBaseUrl()).toBe(globalBaseUrl);
 });
