@@ -52,6 +52,8 @@ export interface PeopleEditor {
   name(personId: string, name: string | null): void;
   merge(into: string, from: string): void;
   split(observationId: number): void;
+  /** Accepts an open merge suggestion: its two people become one. */
+  accept(suggestionId: number): void;
 }
 
 export interface UserEdits<Summary> {

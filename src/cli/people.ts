@@ -91,7 +91,7 @@ async function acceptThroughImmich(args: readonly string[]): Promise<number | nu
   try {
     const client = new ImmichClient(apiBaseUrl(config.immich.url), config.immich.apiKey);
     const info = await checkServer(client, 'suggest', false);
-    await acceptSuggestion(store, client, info, Number(id));
+    await acceptSuggestion(store, client, info, Number(id), new PeopleService(store));
     return 0;
   } catch (error) {
     process.stderr.write(`${redact((error as Error).message, config.immich.apiKey)}\n`);

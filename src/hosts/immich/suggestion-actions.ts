@@ -1,4 +1,4 @@
-import { PeopleService } from '../../service/people.js';
+import type { PeopleEditor } from '../../ports.js';
 import type { Store } from '../../store/store.js';
 import type { ImmichClient } from './client.js';
 import type { ServerInfo } from './connection.js';
@@ -12,6 +12,7 @@ export async function acceptSuggestion(
   client: ImmichClient,
   info: ServerInfo,
   id: number,
+  people: PeopleEditor,
 ): Promise<void> {
   const suggestion = store.suggestions.list().find((s) => s.id === id);
   if (!suggestion) throw new Error(`no open suggestion with id ${id}`);
@@ -26,5 +27,5 @@ export async function acceptSuggestion(
     }
     store.immich.unlinkPerson(suggestion.personB);
   }
-  new PeopleService(store).accept(id);
+  people.accept(id);
 }

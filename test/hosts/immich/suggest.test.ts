@@ -109,7 +109,7 @@ describe.skipIf(!HAS_FIXTURES)('suggest mode and the labels users already made',
     expect(proposals.map((p) => [p.asset, p.name])).toContainEqual(['obama~5', expect.stringMatching(/Obama|Barack/)]);
 
     // the user accepts: Immich merges Barack into Obama (legacy route on 2.x), and so does the store
-    await acceptSuggestion(store, client, info, service.suggestions()[0].id);
+    await acceptSuggestion(store, client, info, service.suggestions()[0].id, service);
     const left = fake.people().map((p) => p.name);
     expect(left).toHaveLength(2);
     expect(left).toContain('Kit');
