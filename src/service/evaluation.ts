@@ -7,11 +7,11 @@
  * - Verification over ALL pairs of faces (genuine = same identity): ROC AUC, TAR at FAR 1e-2 and 1e-3, and the
  *   best-accuracy cosine threshold.
  * - Clustering, every method on the same faces in the same visiting order:
- *   - ours: pass 1 (`clusterPass1`) then pass 2 (`mergePass2`) with their defaults, as `RecognitionService`
- *     runs them, except that neighbour candidates come from exact brute-force search instead of the HNSW cache.
- *     Each labelled face is its own image (no same-image conflicts), there are no bodies and no moments (-1).
- *     Unclear faces never seed or join a cluster (the app's hard rule), so they stay unassigned: each one is a
- *     singleton that costs recall, never precision;
+ *   - ours: the app's own `recognise()` (full mode: pass 1, pass 2, gallery, then assignment of what the
+ *     clusters left unknown) with the app's defaults and its in-memory HNSW providers, so the figure is what
+ *     `scan` and `run` produce. Each labelled face is its own image (no same-image conflicts), there are no bodies
+ *     and no moments (-1). A face no gallery person holds (an unclear face, or one of a person with fewer than 3
+ *     clear faces) is unassigned: a singleton that costs recall, never precision;
  *   - Immich's DBSCAN-like incremental clustering (cosine distance 0.5, minFaces 3), Ente's greedy chaining
  *     (cosine similarity 0.76) and plain average-linkage HAC (cut at distance 0.60, i.e. cos 0.40, the
  *     clustering level models.md suggests for our embedder). The baselines see every face, clear or not (their
@@ -27,7 +27,8 @@
  *   queries (a correct answer is "unknown"). The enrolled identities are named gallery people
  *   (`buildGallery(..., {named})`, so the gallery's exemplar selection applies and only clear faces become
  *   exemplars); `buildDictionary` stacks their exemplars. Each query is assigned by sparse coding
- *   (`assignSparse`) and by plain nearest exemplar (`assignNearest`), both with their defaults. An unclear
+ *   as the app does it (`recognise` in incremental mode) and by plain nearest exemplar (`assignNearest`), both
+ *   with their defaults. An unclear
  *   query is left unknown by both, as the app never assigns unclear faces.
  *
  * Visiting order: Immich and Ente are order-dependent. Faces are visited in ascending FNV-1a hash of
@@ -67,13 +68,12 @@
  */
 
 import { assignNearest } from '../recognition/assign-nearest.js';
-import { assignSparse } from '../recognition/assign-sparse.js';
 import { ENTE_MIN_SIMILARITY, enteGreedy } from '../recognition/baselines/ente-greedy.js';
 import { HAC_AVERAGE_MAX_DISTANCE, hacAverage } from '../recognition/baselines/hac-average.js';
 import { IMMICH_MAX_DISTANCE, IMMICH_MIN_FACES, immichDbscan } from '../recognition/baselines/immich-dbscan.js';
-import { clusterPass1 } from '../recognition/cluster-pass1.js';
 import { buildDictionary, buildGallery } from '../recognition/gallery.js';
-import { mergePass2, type MergeSuggestion } from '../recognition/merge-pass2.js';
+import type { MergeSuggestion } from '../recognition/merge-pass2.js';
+import { recognise, type RecognitionObservation } from '../recognition/recognise.js';
 import {
   bestAccuracyThreshold,
   clusteringScores,
@@ -83,8 +83,8 @@ import {
   type OpenSetScores,
   type PrecisionRecall,
 } from '../recognition/metrics.js';
-import type { ObservationSet } from '../recognition/observations.js';
 import { matrixFromRows, normaliseRows, row, type VectorMatrix } from '../recognition/vectors.js';
+import { hnswSearch } from './recognition.js';
 
 /** One labelled face: the largest face of one labelled image. */
 export interface LabelledFace {
@@ -273,27 +273,56 @@ export function verification(matrix: VectorMatrix, truth: Int32Array): Verificat
   };
 }
 
-/** Our clustering as the app runs it: pass 1 then pass 2, defaults; one image per face, no bodies or moments. */
+/** Each face as the app's recognition sees it: its own photo, no body, no moment, nobody assigned yet. */
+function asObservations(matrix: VectorMatrix, clear: Uint8Array): RecognitionObservation[] {
+  return Array.from({ length: matrix.count }, (_, i) => ({
+    id: i,
+    image: i,
+    moment: -1,
+    personId: null,
+    assignedBy: null,
+    observation: {
+      face: {
+        box: [0, 0, 0, 0],
+        score: 1,
+        landmarks: [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        quality: { clear: clear[i] === 1, score: clear[i], blur: 0, yaw: 0, size: 0 },
+        embedding: { model: EVAL_MODEL, vector: row(matrix, i) },
+      },
+    },
+  }));
+}
+
+/** The id the eval's vectors are tagged with (one model per run; the HNSW providers check it). */
+const EVAL_MODEL = 'eval';
+
+/**
+ * Our people as the app makes them: the app's own `recognise()` in full mode (pass 1, pass 2, gallery, then
+ * assignment of what the clusters left unknown) with the app's HNSW providers, on faces that are each their own
+ * photo. A face no gallery person holds is unassigned. Suggestions are between people, as the app shows them.
+ */
 export function ourClustering(
   matrix: VectorMatrix,
   clear: Uint8Array,
 ): { labels: Int32Array; suggestions: MergeSuggestion[] } {
-  const n = matrix.count;
-  const image = new Int32Array(n);
-  for (let i = 0; i < n; i++) image[i] = i;
-  const set: ObservationSet = {
-    count: n,
-    faces: matrix,
-    hasFace: new Uint8Array(n).fill(1),
-    clearFace: clear,
-    bodies: null,
-    hasBody: new Uint8Array(n),
-    image,
-    moment: new Int32Array(n).fill(-1),
-  };
-  const pass1 = clusterPass1(set);
-  const pass2 = mergePass2({ faces: matrix, clearFace: clear, image, labels: pass1.labels });
-  return { labels: pass2.labels, suggestions: pass2.suggestions };
+  const result = recognise(
+    { observations: asObservations(matrix, clear), people: [], mustLink: [], cannotLink: [], rejected: [] },
+    { mode: 'full', search: hnswSearch(EVAL_MODEL, null) },
+  );
+  const labelOf = new Map(result.people.map((p, k) => [p.id, k]));
+  const labels = new Int32Array(matrix.count).fill(-1);
+  for (const a of result.assignments) if (a.personId !== null) labels[a.id] = labelOf.get(a.personId)!;
+  const suggestions = (result.suggestions ?? []).map((s) => {
+    const [a, b] = [labelOf.get(s.personA)!, labelOf.get(s.personB)!].sort((x, y) => x - y);
+    return { a, b, score: s.score };
+  });
+  return { labels, suggestions };
 }
 
 /** The identity most faces of each predicted cluster have (ties: lower identity index). */
@@ -474,6 +503,25 @@ function openSet(p: Prepared): OpenSetReport {
   const named = enrolledIdentities.map((_, g) => g);
   const gallery = buildGallery({ faces: matrix, clearFace: clear, labels }, { named });
   const dictionary = buildDictionary(matrix, gallery);
+  // sparse coding as the app assigns new faces: recognise() in incremental mode over the enrolled people
+  const observations = asObservations(matrix, clear).map((o, i) =>
+    labels[i] >= 0 ? { ...o, personId: `e${labels[i]}`, assignedBy: 'user' as const } : o,
+  );
+  const assigned = recognise(
+    {
+      observations,
+      people: gallery.map((g) => ({
+        id: `e${g.label}`,
+        name: enrolledIdentities[g.label],
+        exemplars: [...g.exemplars],
+      })),
+      mustLink: [],
+      cannotLink: [],
+      rejected: [],
+    },
+    { mode: 'incremental', search: hnswSearch(EVAL_MODEL, null) },
+  );
+  const sparseOf = new Map(assigned.assignments.map((a) => [a.id, Number(a.personId!.slice(1))]));
 
   const truthOfQuery = Int32Array.from(queries, (i) => galleryOf[truth[i]]);
   const sparse = new Int32Array(queries.length).fill(-1);
@@ -481,10 +529,9 @@ function openSet(p: Prepared): OpenSetReport {
   const detail: OpenSetQuery[] = queries.map((i, q) => {
     if (clear[i] && dictionary.atoms.count > 0) {
       const query = row(matrix, i);
-      const s = assignSparse(query, dictionary).identity;
       const e = assignNearest(query, dictionary).identity;
       // dictionary identity = index into `gallery`, whose label is the enrolled-identity index
-      if (s !== null) sparse[q] = gallery[s].label;
+      sparse[q] = sparseOf.get(i) ?? -1;
       if (e !== null) nearest[q] = gallery[e].label;
     }
     return {
@@ -503,7 +550,11 @@ function openSet(p: Prepared): OpenSetReport {
     unseenIdentities,
     enrolledFaces,
     methods: [
-      { method: 'sparse', name: 'sparse coding (assignSparse)', ...openSetScores(sparse, truthOfQuery) },
+      {
+        method: 'sparse',
+        name: 'sparse coding (the app: recognise, incremental)',
+        ...openSetScores(sparse, truthOfQuery),
+      },
       { method: 'nearest', name: 'nearest exemplar (assignNearest)', ...openSetScores(nearest, truthOfQuery) },
     ],
     queries: detail,
@@ -520,7 +571,13 @@ export function evaluate(
   const step = options.sweepStep ?? 0.01;
   const our = ourClustering(p.matrix, p.clear);
   const ours = clusteringRow(
-    { method: 'ours', setting: 'default', name: 'ours: pass 1 + pass 2, defaults', parameter: null, oracleRange: null },
+    {
+      method: 'ours',
+      setting: 'default',
+      name: 'ours: the app (recognise), defaults',
+      parameter: null,
+      oracleRange: null,
+    },
     our.labels,
     p.truth,
     suggestionReport(our.labels, our.suggestions, p.truth),

@@ -71,7 +71,7 @@ describe('immich-people eval', () => {
     // the same figures as a table on stdout, progress and summary on stderr
     expect(text).toMatch(/ROC AUC\s+\d\.\d{4}/);
     expect(text).toContain('TAR @ FAR 1e-2');
-    expect(text).toContain('ours: pass 1 + pass 2, defaults');
+    expect(text).toContain('ours: the app (recognise), defaults');
     expect(text).toContain('* Ente greedy');
     expect(text).toContain('nearest exemplar (assignNearest)');
     expect(err.join('')).toMatch(/24 images embedded/);

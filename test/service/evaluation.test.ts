@@ -229,7 +229,7 @@ describe('evaluation harness', () => {
     expect(text).toContain('TAR @ FAR 1e-3');
     expect(text).toContain('* Immich DBSCAN-like');
     expect(text).toContain('upper bound');
-    expect(text).toMatch(/sparse coding \(assignSparse\)\s+100\.0 %\s+50\.0 %/);
+    expect(text).toMatch(/sparse coding \(the app: recognise, incremental\)\s+100\.0 %\s+50\.0 %/);
   });
 
   it('survives sets too small for verification', () => {
