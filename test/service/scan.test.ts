@@ -67,6 +67,49 @@ describe.skipIf(!HAS_FIXTURES)('scan: the local library mode on fixture photos',
     expect(second.json.people).toEqual(first.json.people);
   });
 
+  it('reaches a fixed point: a rescan, a re-cluster and a rescan after user edits change nothing', async () => {
+    // group photos put several people in one photo, and known people beside strangers
+    const both = mkdtempSync(join(tmpdir(), 'library-groups-'));
+    cpSync(fixture('people'), both, { recursive: true });
+    cpSync(fixture('groups'), join(both, 'groups'), { recursive: true });
+    const db = freshDb();
+    const run = async (recluster = false) => {
+      const store = Store.open(db);
+      try {
+        const summary = await new ScanService(store, perception, { indexPath: db }).scan(new FolderSource(both), {
+          recluster,
+        });
+        return { summary, json: libraryJson(store) };
+      } finally {
+        store.close();
+      }
+    };
+    const first = await run();
+    expect(first.summary.changed).toBeGreaterThan(0);
+    const rescan = await run();
+    expect(rescan.summary).toMatchObject({ analysed: 0, changed: 0, reclustered: false });
+    expect(rescan.json).toEqual(first.json);
+    const nightly = await run(true);
+    expect(nightly.summary).toMatchObject({ changed: 0, reclustered: true });
+    expect(nightly.json).toEqual(first.json);
+
+    const store = Store.open(db);
+    const people = new PeopleService(store);
+    const [a, b] = first.json.people;
+    people.name(a.id, 'Ann');
+    people.merge(a.id, b.id);
+    // the user takes one face off the merged person
+    const member = store.observations.all({ vectors: false }).find((o) => o.personId === a.id)!;
+    people.split(member.id);
+    store.close();
+    const edited = await run(true);
+    expect(edited.json.people.find((p) => p.id === a.id)?.name).toBe('Ann');
+    expect((await run()).summary.changed).toBe(0);
+    const again = await run(true);
+    expect(again.summary.changed).toBe(0);
+    expect(again.json).toEqual(edited.json);
+  });
+
   it('resumes an interrupted scan where it stopped', async () => {
     const db = freshDb();
     await expect(scan(db, { stopAt: 11 })).rejects.toThrow('interrupted');

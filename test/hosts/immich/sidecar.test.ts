@@ -87,6 +87,30 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
     immich.fake.clearRequests();
     const second = await run.sync.cycle();
     expect(second.analysed).toBe(0);
+    expect(second.recognition.changed).toBe(0);
+    expect(immich.fake.writes()).toEqual([]);
+    run.close();
+  });
+
+  it('reaches a fixed point with group photos: the next cycle and a nightly re-cluster write nothing', async () => {
+    const groups = Object.fromEntries(
+      readdirSync(join(FIXTURES, 'groups'))
+        .sort()
+        .map((file) => [`groups~${file}`, fixture(`groups/${file}`)]),
+    );
+    immich = startFakeImmich({ version: '3.2.2', photos: { ...library(), ...groups } });
+    await immich.fake.ready();
+    const db = freshDb();
+    const run = await sidecar(db);
+    const first = await run.sync.cycle();
+    expect(first.writeBack!.facesCreated + first.writeBack!.facesReassigned).toBeGreaterThan(0);
+    immich.fake.runJobs();
+    immich.fake.clearRequests();
+    const next = await run.sync.cycle();
+    expect(next).toMatchObject({ analysed: 0, reclustered: false, recognition: { changed: 0 } });
+    expect(immich.fake.writes()).toEqual([]);
+    const nightly = await run.sync.cycle({ recluster: true });
+    expect(nightly).toMatchObject({ reclustered: true, recognition: { changed: 0 } });
     expect(immich.fake.writes()).toEqual([]);
     run.close();
   });
@@ -111,10 +135,18 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
     expect(after.userChanges).toMatchObject({ renamed: 1, reassignedFaces: 1 });
     expect(fake.person(obama)!.name).toBe('Barack Obama');
     expect(fake.face(moved.id)!.personId).toBe(obama);
+    // the moved face pulls with Obama: Obama keeps all his faces, Kit keeps the rest of his, nobody new appears
+    expect(fake.people()).toHaveLength(3);
+    expect([...fake.facesOfPerson(obama)].map((f) => identityOf(f.assetId)).sort()).toEqual(
+      [...Array<string>(fake.facesOfPerson(obama).length - 1).fill('obama'), 'kit_harington'].sort(),
+    );
+    expect(fake.facesOfPerson(obama).length).toBeGreaterThan(1);
+    expect(fake.facesOfPerson(kit).every((f) => identityOf(f.assetId) === 'kit_harington')).toBe(true);
     const local = run.store.people.list().find((p) => p.name === 'Barack Obama');
     expect(local).toBeDefined();
     fake.clearRequests();
-    await run.sync.cycle({ recluster: true });
+    expect((await run.sync.cycle({ recluster: true })).recognition.changed).toBe(0);
+    expect((await run.sync.cycle()).recognition.changed).toBe(0);
     expect(fake.face(moved.id)!.personId).toBe(obama);
     expect(fake.writes()).toEqual([]);
     expect(fake.requests({ op: 'searchAssets' }).every((r) => !JSON.stringify(r.body).includes('cursor'))).toBe(true);
