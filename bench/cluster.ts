@@ -2,8 +2,9 @@
  * Scale benchmark of recognition (issue 4, "Scale benchmark"): `npm run bench:cluster -- [options]`.
  *
  * On synthetic 512-D face embeddings calibrated to our embedder (bench/cluster-data.ts), for each size:
- * the full re-cluster as src/service/recognition.ts runs it (HNSW face index → pass 1 → pass 2 → gallery),
- * split by phase, with pass 2 given an HNSW centroid index (bench/cluster-hnsw.ts); BCubed quality of
+ * the full re-cluster as the app runs it: the app's own `recognise()` (HNSW face index → pass 1 → pass 2 →
+ * gallery → assignment of what the clusters left unknown), split by phase through its `onPhase` reports, with
+ * pass 2 given an HNSW centroid index (bench/cluster-hnsw.ts); BCubed quality of
  * pass 1 and of the final clusters against the truth; peak RSS. Then the incremental assignment of new
  * faces against a dictionary of `--exemplars` atoms (sparse coding and nearest exemplar, each with an
  * HNSW search over the atoms): median and p99 ms per observation.
@@ -19,9 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { assignNearest } from '../src/recognition/assign-nearest.js';
 import { assignSparse } from '../src/recognition/assign-sparse.js';
-import { clusterPass1, PASS1_NEIGHBOURS } from '../src/recognition/cluster-pass1.js';
+import { PASS1_NEIGHBOURS } from '../src/recognition/cluster-pass1.js';
+import { recognise, type RecognitionObservation, type RecognitionPhase } from '../src/recognition/recognise.js';
+import type { ObservationSet } from '../src/recognition/observations.js';
+import { hnswSearch } from '../src/service/recognition.js';
+import type { FiveLandmarks } from '../src/types.js';
 import { buildDictionary, buildGallery } from '../src/recognition/gallery.js';
-import { mergePass2, PASS2_NEIGHBOURS } from '../src/recognition/merge-pass2.js';
+import { PASS2_NEIGHBOURS } from '../src/recognition/merge-pass2.js';
 import { clusteringScores, openSetScores, type ClusteringScores } from '../src/recognition/metrics.js';
 import { bruteForceSearch, type NeighbourSearch } from '../src/recognition/neighbours.js';
 import { row, type VectorMatrix } from '../src/recognition/vectors.js';
@@ -165,6 +170,51 @@ const log = (msg: string): void => {
   process.stderr.write(`[bench:cluster ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
 
+/** The synthetic set as the app's recognition takes it: one observation per row, vectors as views (no copy). */
+function asObservations(set: ObservationSet): RecognitionObservation[] {
+  const landmarks: FiveLandmarks = [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ];
+  return Array.from({ length: set.count }, (_, i): RecognitionObservation => {
+    const quality = { clear: set.clearFace[i] === 1, score: 1, blur: 0, yaw: 0, size: 0 };
+    const body = set.hasBody[i] && set.bodies ? row(set.bodies, i) : null;
+    return {
+      id: i,
+      image: set.image[i],
+      moment: set.moment[i],
+      personId: null,
+      assignedBy: null,
+      observation: {
+        ...(set.hasFace[i]
+          ? {
+              face: {
+                box: [0, 0, 0, 0],
+                score: 1,
+                landmarks,
+                quality,
+                embedding: { model: 'synthetic', vector: row(set.faces, i) },
+              },
+            }
+          : {}),
+        ...(body
+          ? {
+              upperBody: {
+                box: [0, 0, 0, 0],
+                score: 1,
+                source: 'person',
+                embedding: { model: 'synthetic-body', vector: body },
+              },
+            }
+          : {}),
+      },
+    };
+  });
+}
+
 /** Runs fn; returns its result, wall ms and CPU ms of this process (all threads). */
 function time<T>(fn: () => T): [T, number, number] {
   const t0 = performance.now();
@@ -220,6 +270,8 @@ interface ClusterResult {
     pass2IndexBuild: number;
     pass2Search: number;
     gallery: number;
+    /** Packing the observations into typed arrays and the user's constraints. */
+    pack: number;
     total: number;
   };
   cpuMs: { indexBuild: number; pass1: number; pass2: number; pass2IndexBuild: number; gallery: number; total: number };
@@ -259,67 +311,89 @@ function runCluster(size: number, o: Options): ClusterResult {
   const afterGenerate = currentRssMB();
   const params = o.hnsw === 'app' ? APP_HNSW : o.hnsw;
 
+  // the app's own recognise(), full mode, with the bench's timed index providers plugged in
   const cpu = cpuWindow();
-  log(`${size} faces: building the face index`);
   const faceClock = newClock();
-  const faceSearch =
-    o.workers > 1
-      ? timedTable(set.faces, set.clearFace, PASS1_NEIGHBOURS + 1, params, o.workers, faceClock)
-      : timedIndex(set.faces, set.clearFace, o.hnsw, faceClock);
-  const indexCpuMs = faceClock.buildCpuMs;
-  const afterIndex = currentRssMB();
-  log(`${size} faces: pass 1 (index built in ${fmt(faceClock.buildMs / 1000)} s)`);
-  const [pass1, pass1Ms, pass1Cpu] = time(() => clusterPass1(set, { faceSearch }));
-  const afterPass1 = currentRssMB();
-  const cpuPass1 = cpu();
-  const pass1SearchMs = faceClock.searchMs;
-
-  // Not timed: how many of the exact k nearest the index returns.
-  const recallQueries = Math.max(20, Math.min(200, Math.floor(2e7 / size)));
-  const recall = annRecall(faceSearch, bruteForceSearch(set.faces, set.clearFace), set.faces, recallQueries);
-
-  const cpu2 = cpuWindow();
-  log(`${size} faces: pass 2 (${pass1.clusterCount} pass-1 clusters; pass 1 took ${fmt(pass1Ms / 1000)} s)`);
   const centroidClock = newClock();
-  const [pass2, pass2Ms, pass2Cpu] = time(() =>
-    mergePass2(
-      { faces: set.faces, clearFace: set.clearFace, image: set.image, labels: pass1.labels },
+  let faceSearch: NeighbourSearch | null = null;
+  const phases = new Map<RecognitionPhase['phase'], RecognitionPhase & { cpuMs: number; rssMB: number }>();
+  let cpuMark = process.cpuUsage();
+  log(`${size} faces: recognise() (face index, pass 1, pass 2, gallery, assignment)`);
+  const [result, totalMs, totalCpu] = time(() =>
+    recognise(
+      { observations: asObservations(set), people: [], mustLink: [], cannotLink: [], rejected: [] },
       {
-        centroidSearch:
-          o.centroids === 'faces'
-            ? centroidSearchViaFaces(faceSearch, pass1.labels, CENTROID_FACE_VOTES, centroidClock)
-            : o.workers > 1
-              ? parallelCentroidSearch(PASS2_NEIGHBOURS + 1, params, o.workers, centroidClock)
-              : centroidSearch(o.hnsw, centroidClock),
+        mode: 'full',
+        search: {
+          exemplars: hnswSearch('synthetic', null).exemplars,
+          faces: (faces, include) => {
+            faceSearch =
+              o.workers > 1
+                ? timedTable(faces, include, PASS1_NEIGHBOURS + 1, params, o.workers, faceClock)
+                : timedIndex(faces, include, o.hnsw, faceClock);
+            return faceSearch;
+          },
+          centroids:
+            o.centroids === 'faces'
+              ? (centroids, include) =>
+                  centroidSearchViaFaces(
+                    faceSearch!,
+                    phases.get('pass1')!.labels!,
+                    CENTROID_FACE_VOTES,
+                    centroidClock,
+                  )(centroids, include)
+              : o.workers > 1
+                ? parallelCentroidSearch(PASS2_NEIGHBOURS + 1, params, o.workers, centroidClock)
+                : centroidSearch(o.hnsw, centroidClock),
+        },
+        onPhase: (report) => {
+          const c = process.cpuUsage(cpuMark);
+          cpuMark = process.cpuUsage();
+          phases.set(report.phase, { ...report, cpuMs: (c.user + c.system) / 1000, rssMB: currentRssMB() });
+          log(`${size} faces: ${report.phase} took ${fmt(report.ms / 1000)} s`);
+        },
       },
     ),
   );
-  const afterPass2 = currentRssMB();
-  log(`${size} faces: gallery (pass 2 took ${fmt(pass2Ms / 1000)} s, ${pass2.merges} merges)`);
-  const [gallery, galleryMs, galleryCpu] = time(() => {
-    const people = buildGallery({ faces: set.faces, clearFace: set.clearFace, labels: pass2.labels });
-    return { people, dictionary: buildDictionary(set.faces, people) };
-  });
-  const cpuPass2 = cpu2();
+  const cpuAll = cpu();
   const peak = peakRssMB();
+  const phase = (name: RecognitionPhase['phase']) => phases.get(name)!;
+  const pass1 = { labels: phase('pass1').labels!, clusterCount: phase('pass1').clusters! };
+  const finalLabels = new Int32Array(size).fill(-1);
+  const personIndex = new Map(result.people.map((p, k) => [p.id, k]));
+  for (const a of result.assignments) if (a.personId !== null) finalLabels[a.id] = personIndex.get(a.personId)!;
+  const afterIndex = currentRssMB();
+
+  // Not timed: how many of the exact k nearest the index returns.
+  const recallQueries = Math.max(20, Math.min(200, Math.floor(2e7 / size)));
+  const recall = annRecall(faceSearch!, bruteForceSearch(set.faces, set.clearFace), set.faces, recallQueries);
+  const indexCpuMs = faceClock.buildCpuMs;
+  const pass1Ms = phase('pass1').ms - faceClock.buildMs;
+  const pass1Cpu = phase('pass1').cpuMs - indexCpuMs;
+  const pass2Ms = phase('pass2').ms;
+  const pass2Cpu = phase('pass2').cpuMs;
+  const galleryMs = phase('gallery').ms + phase('assign').ms;
+  const galleryCpu = phase('gallery').cpuMs + phase('assign').cpuMs;
 
   let exact: ClusterResult['exact'] = null;
   if (o.exact && size <= 20_000) {
-    log(`${size} faces: exact reference (brute force)`);
-    const [p1, p1Ms] = time(() => clusterPass1(set));
-    const [p2, p2Ms] = time(() =>
-      mergePass2({ faces: set.faces, clearFace: set.clearFace, image: set.image, labels: p1.labels }),
+    log(`${size} faces: exact reference (recognise() with brute-force providers)`);
+    const reference = new Map<RecognitionPhase['phase'], RecognitionPhase>();
+    const exactResult = recognise(
+      { observations: asObservations(set), people: [], mustLink: [], cannotLink: [], rejected: [] },
+      { mode: 'full', onPhase: (report) => reference.set(report.phase, report) },
     );
+    const exactIndex = new Map(exactResult.people.map((p, k) => [p.id, k]));
+    const exactLabels = new Int32Array(size).fill(-1);
+    for (const a of exactResult.assignments) if (a.personId !== null) exactLabels[a.id] = exactIndex.get(a.personId)!;
     exact = {
-      pass1Ms: p1Ms,
-      pass2Ms: p2Ms,
-      pass1: quality(clusteringScores(p1.labels, truth)),
-      final: quality(clusteringScores(p2.labels, truth)),
+      pass1Ms: reference.get('pass1')!.ms,
+      pass2Ms: reference.get('pass2')!.ms,
+      pass1: quality(clusteringScores(reference.get('pass1')!.labels!, truth)),
+      final: quality(clusteringScores(exactLabels, truth)),
     };
   }
 
-  const wallPass1 = faceClock.buildMs + pass1Ms;
-  const wallPass2 = pass2Ms + galleryMs;
   let images = 0;
   for (let i = 0; i < size; i++) if (set.image[i] + 1 > images) images = set.image[i] + 1;
   return {
@@ -335,12 +409,13 @@ function runCluster(size: number, o: Options): ClusterResult {
       generate: generateMs,
       indexBuild: faceClock.buildMs,
       pass1: pass1Ms,
-      pass1Search: pass1SearchMs,
+      pass1Search: faceClock.searchMs,
       pass2: pass2Ms,
       pass2IndexBuild: centroidClock.buildMs,
       pass2Search: centroidClock.searchMs,
       gallery: galleryMs,
-      total: faceClock.buildMs + pass1Ms + pass2Ms + galleryMs,
+      pack: phase('pack').ms,
+      total: totalMs,
     },
     cpuMs: {
       indexBuild: indexCpuMs,
@@ -348,31 +423,31 @@ function runCluster(size: number, o: Options): ClusterResult {
       pass2: pass2Cpu,
       pass2IndexBuild: centroidClock.buildCpuMs,
       gallery: galleryCpu,
-      total: indexCpuMs + pass1Cpu + pass2Cpu + galleryCpu,
+      total: totalCpu,
     },
     pass1Clusters: pass1.clusterCount,
     pass2: {
-      clusters: pass2.clusterCount,
-      merges: pass2.merges,
-      suggestions: pass2.suggestions.length,
+      clusters: phase('pass2').clusters!,
+      merges: phase('pass2').merges!,
+      suggestions: result.suggestions?.length ?? 0,
       centroids: centroidClock.rows,
     },
     centroidProvider: o.centroids,
     workers: o.workers,
-    gallery: { people: gallery.people.length, exemplars: gallery.dictionary.atoms.count },
+    gallery: { people: result.people.length, exemplars: result.people.reduce((n, p) => n + p.exemplars.length, 0) },
     quality: {
       pass1: quality(clusteringScores(pass1.labels, truth)),
-      final: quality(clusteringScores(pass2.labels, truth)),
+      final: quality(clusteringScores(finalLabels, truth)),
     },
     annRecall: recall,
-    rssMB: { afterGenerate, afterIndex, afterPass1, afterPass2, peak },
-    cpu: {
-      ownCores: (cpuPass1.ownCores * wallPass1 + cpuPass2.ownCores * wallPass2) / (wallPass1 + wallPass2),
-      otherCores:
-        cpuPass1.otherCores === null || cpuPass2.otherCores === null
-          ? null
-          : (cpuPass1.otherCores * wallPass1 + cpuPass2.otherCores * wallPass2) / (wallPass1 + wallPass2),
+    rssMB: {
+      afterGenerate,
+      afterIndex,
+      afterPass1: phase('pass1').rssMB,
+      afterPass2: phase('pass2').rssMB,
+      peak,
     },
+    cpu: cpuAll,
     exact,
   };
 }
