@@ -25,9 +25,9 @@ export function existingPeopleSuggestions(
   const rows: Float32Array[] = [];
   const ids: number[] = [];
   const members = new Map<string, number[]>();
-  for (const o of store.observations.all()) {
+  for (const o of store.observations.forRecognition(faceModel)) {
     const face = o.observation.face;
-    if (!o.personId || !face?.quality.clear || face.embedding?.model !== faceModel) continue;
+    if (!o.personId || !face?.quality.clear || !face.embedding) continue;
     if (!linked.has(o.personId)) continue;
     const list = members.get(o.personId);
     if (list) list.push(rows.length);
