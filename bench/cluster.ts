@@ -22,9 +22,8 @@ import { assignNearest } from '../src/recognition/assign-nearest.js';
 import { assignSparse } from '../src/recognition/assign-sparse.js';
 import { PASS1_NEIGHBOURS } from '../src/recognition/cluster-pass1.js';
 import { recognise, type RecognitionObservation, type RecognitionPhase } from '../src/recognition/recognise.js';
-import type { ObservationSet } from '../src/recognition/observations.js';
+import { vectorObservation, type ObservationSet } from '../src/recognition/observations.js';
 import { hnswSearch } from '../src/service/recognition.js';
-import type { FiveLandmarks } from '../src/types.js';
 import { buildDictionary, buildGallery } from '../src/recognition/gallery.js';
 import { PASS2_NEIGHBOURS } from '../src/recognition/merge-pass2.js';
 import { clusteringScores, openSetScores, type ClusteringScores } from '../src/recognition/metrics.js';
@@ -172,15 +171,10 @@ const log = (msg: string): void => {
 
 /** The synthetic set as the app's recognition takes it: one observation per row, vectors as views (no copy). */
 function asObservations(set: ObservationSet): RecognitionObservation[] {
-  const landmarks: FiveLandmarks = [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-  ];
   return Array.from({ length: set.count }, (_, i): RecognitionObservation => {
-    const quality = { clear: set.clearFace[i] === 1, score: 1, blur: 0, yaw: 0, size: 0 };
+    const face = set.hasFace[i]
+      ? vectorObservation('synthetic', row(set.faces, i), set.clearFace[i] === 1).face
+      : undefined;
     const body = set.hasBody[i] && set.bodies ? row(set.bodies, i) : null;
     return {
       id: i,
@@ -189,17 +183,7 @@ function asObservations(set: ObservationSet): RecognitionObservation[] {
       personId: null,
       assignedBy: null,
       observation: {
-        ...(set.hasFace[i]
-          ? {
-              face: {
-                box: [0, 0, 0, 0],
-                score: 1,
-                landmarks,
-                quality,
-                embedding: { model: 'synthetic', vector: row(set.faces, i) },
-              },
-            }
-          : {}),
+        ...(face ? { face } : {}),
         ...(body
           ? {
               upperBody: {

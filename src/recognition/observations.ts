@@ -102,3 +102,25 @@ export function validateObservationSet(set: ObservationSet): void {
     if (set.hasBody[i] && !set.bodies) throw new RangeError(`observation ${i} has a body but bodies is null`);
   }
 }
+
+/**
+ * An observation made of a bare face vector, for callers that have vectors but no photos (eval, bench, tests): no
+ * box or landmarks, quality reduced to its clear flag.
+ */
+export function vectorObservation(model: string, vector: Float32Array, clear: boolean): Observation {
+  return {
+    face: {
+      box: [0, 0, 0, 0],
+      score: 1,
+      landmarks: [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+      quality: { clear, score: clear ? 1 : 0, blur: 0, yaw: 0, size: 0 },
+      embedding: { model, vector },
+    },
+  };
+}

@@ -73,6 +73,7 @@ import { HAC_AVERAGE_MAX_DISTANCE, hacAverage } from '../recognition/baselines/h
 import { IMMICH_MAX_DISTANCE, IMMICH_MIN_FACES, immichDbscan } from '../recognition/baselines/immich-dbscan.js';
 import { buildDictionary, buildGallery } from '../recognition/gallery.js';
 import type { MergeSuggestion } from '../recognition/merge-pass2.js';
+import { vectorObservation } from '../recognition/observations.js';
 import { recognise, type RecognitionObservation } from '../recognition/recognise.js';
 import {
   bestAccuracyThreshold,
@@ -281,21 +282,7 @@ function asObservations(matrix: VectorMatrix, clear: Uint8Array): RecognitionObs
     moment: -1,
     personId: null,
     assignedBy: null,
-    observation: {
-      face: {
-        box: [0, 0, 0, 0],
-        score: 1,
-        landmarks: [
-          [0, 0],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-        ],
-        quality: { clear: clear[i] === 1, score: clear[i], blur: 0, yaw: 0, size: 0 },
-        embedding: { model: EVAL_MODEL, vector: row(matrix, i) },
-      },
-    },
+    observation: vectorObservation(EVAL_MODEL, row(matrix, i), clear[i] === 1),
   }));
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recognise, type RecognitionInput, type RecognitionObservation } from '../../src/recognition/recognise.js';
+import { vectorObservation } from '../../src/recognition/observations.js';
 import type { AssignedBy } from '../../src/types.js';
 
 const DIM = 16;
@@ -26,21 +27,7 @@ function face(
     moment: -1,
     personId: person,
     assignedBy: person ? (assignedBy ?? 'cluster') : null,
-    observation: {
-      face: {
-        box: [0, 0, 10, 10],
-        score: 1,
-        landmarks: [
-          [0, 0],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-        ],
-        quality: { clear: true, score: 1, blur: 100, yaw: 0, size: 10 },
-        embedding: { model: 'm', vector },
-      },
-    },
+    observation: vectorObservation('m', vector, true),
   };
 }
 

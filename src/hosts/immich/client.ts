@@ -20,6 +20,7 @@ import {
   updatePerson,
   upsertTags,
   viewAsset,
+  type AssetFaceCreateDto,
   type AssetFaceResponseDto,
   type AssetResponseDto,
   type MetadataSearchDto,
@@ -216,16 +217,7 @@ export class ImmichClient {
     return this.write('update person', (opts) => updatePerson({ id, personUpdateDto: update }, opts));
   }
 
-  createFace(face: {
-    assetId: string;
-    personId: string;
-    imageWidth: number;
-    imageHeight: number;
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-  }): Promise<void> {
+  createFace(face: AssetFaceCreateDto): Promise<void> {
     return this.write('create face', (opts) => createFace({ assetFaceCreateDto: face }, opts));
   }
 

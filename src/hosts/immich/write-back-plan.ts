@@ -5,7 +5,8 @@
  * Planning runs in two phases because a face needs the Immich id of its person, which exists only once that person
  * has been created: `planPeople` first, the executor creates and links them, then `planFaces`.
  */
-import type { AssetFaceResponseDto } from '@immich/sdk';
+
+import type { AssetFaceCreateDto, AssetFaceResponseDto } from '@immich/sdk';
 import type { FaceOrigin } from '../../store/immich.js';
 import type { Box } from '../../types.js';
 import { matchFace } from './face-match.js';
@@ -60,16 +61,7 @@ export interface CreatePersonOp {
 export type PersonOp = CreatePersonOp;
 
 /** The body of Immich's `POST /faces`: a manual face on the preview's pixels. */
-export interface ManualFace {
-  assetId: string;
-  personId: string;
-  imageWidth: number;
-  imageHeight: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type ManualFace = AssetFaceCreateDto;
 
 interface FaceOpBase {
   observationId: number;
