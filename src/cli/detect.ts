@@ -1,13 +1,12 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
 import { createPerception } from '../service/perception.js';
 import { detectFiles, type ImageResult } from '../service/detect.js';
 import type { Face, UpperBody } from '../types.js';
+import { runCommandLine, UsageError, type Outcome } from './command-runner.js';
+import { AtomicFileStream, checkOutputPath, writeLine } from './output-file.js';
 import { Progress } from './progress.js';
-
-const USAGE = 'usage: immich-people detect <file|dir>... [--embeddings] [--out file.jsonl]\n';
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
@@ -49,53 +48,52 @@ export function resultJson(result: ImageResult, embeddings: boolean) {
   };
 }
 
-function write(stream: NodeJS.WritableStream, line: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (stream.write(line)) resolve();
-    else stream.once('drain', resolve).once('error', reject);
-  });
+/** `immich-people detect <paths...>`: one JSON line per image on stdout, or atomically into --out. */
+export function detectCli(outcome: Outcome): CommandUnknownOpts {
+  return new Command('detect')
+    .description('faces and upper bodies of photos, one JSON line per image')
+    .argument('<paths...>', 'photos, or folders walked recursively')
+    .option('--embeddings', 'add each face and body embedding')
+    .option('--out <file>', 'write the JSON Lines to this file (whole or not at all) instead of stdout')
+    .action(async (paths, options) => {
+      outcome.code = await detect(paths, { embeddings: options.embeddings ?? false, out: options.out });
+    });
 }
 
-export async function detectCommand(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: { embeddings: { type: 'boolean', default: false }, out: { type: 'string' } },
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.positionals.length === 0) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+export function detectCommand(args: readonly string[]): Promise<number> {
+  return runCommandLine([detectCli], ['detect', ...args]);
+}
+
+async function detect(paths: readonly string[], options: { embeddings: boolean; out?: string }): Promise<number> {
+  const outPath = options.out === undefined ? null : await checkOutputPath(options.out, '--out');
   let files: string[];
   try {
-    files = await listImages(parsed.positionals);
+    files = await listImages(paths);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    return 2;
+    throw new UsageError((error as Error).message);
   }
   const config = loadConfig();
   const perception = await createPerception(config);
-  const embeddings = parsed.values.embeddings ?? false;
 
-  const out: NodeJS.WritableStream = parsed.values.out ? createWriteStream(parsed.values.out) : process.stdout;
+  const file = outPath === null ? null : new AtomicFileStream(outPath);
+  const out = file?.stream ?? process.stdout;
   const progress = new Progress(files.length);
   let failed = 0;
   let faces = 0;
   let done = 0;
-  for await (const result of detectFiles(files, perception, { embeddings })) {
-    if ('error' in result) failed++;
-    faces += result.faces.length;
-    await write(out, `${JSON.stringify(resultJson(result, embeddings))}\n`);
-    progress.update(++done, result.file);
+  try {
+    for await (const result of detectFiles(files, perception, { embeddings: options.embeddings })) {
+      if ('error' in result) failed++;
+      faces += result.faces.length;
+      await writeLine(out, `${JSON.stringify(resultJson(result, options.embeddings))}\n`);
+      progress.update(++done, result.file);
+    }
+    await file?.commit();
+  } catch (error) {
+    await file?.abort();
+    throw error;
   }
   progress.done();
-  if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
   process.stderr.write(`${files.length} images, ${faces} faces, ${failed} failed\n`);
   return 0;
 }

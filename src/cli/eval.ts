@@ -1,6 +1,6 @@
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { listImages } from '../hosts/folder/walk.js';
 import { PerceptionPipeline } from '../perception/perceive.js';
@@ -8,9 +8,9 @@ import { createFacePipeline } from '../service/perception.js';
 import { detectFiles } from '../service/detect.js';
 import { evaluate, formatReport, type LabelledFace, type MissedImage } from '../service/evaluation.js';
 import type { Face } from '../types.js';
+import { runCommandLine, UsageError, type Outcome } from './command-runner.js';
+import { checkOutputPath, writeFileAtomic } from './output-file.js';
 import { Progress } from './progress.js';
-
-const USAGE = 'usage: immich-people eval <dir> [--json out.json]   (<dir>/<identity>/<image>)\n';
 
 const area = (f: Face): number => Math.max(0, f.box[2] - f.box[0]) * Math.max(0, f.box[3] - f.box[1]);
 
@@ -27,24 +27,25 @@ export function largestFace(faces: readonly Face[]): Face | undefined {
  * HAC baselines, each also at its oracle threshold) and open-set assignment figures; see
  * src/service/evaluation.ts for the protocol and the JSON shape.
  */
-export async function evalCommand(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'string' } } });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.positionals.length !== 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  const root = resolve(parsed.positionals[0]);
+export function evalCli(outcome: Outcome): CommandUnknownOpts {
+  return new Command('eval')
+    .description('accuracy on a labelled folder <dir>/<identity>/<image>, beside the Immich, Ente and HAC baselines')
+    .argument('<dir>', 'a folder with one sub-folder of photos per identity')
+    .option('--json <file>', 'also write the full report as JSON (whole or not at all)')
+    .action(async (dir, options) => {
+      outcome.code = await evaluateFolder(dir, options.json);
+    });
+}
+
+export function evalCommand(args: readonly string[]): Promise<number> {
+  return runCommandLine([evalCli], ['eval', ...args]);
+}
+
+async function evaluateFolder(folder: string, jsonOption: string | undefined): Promise<number> {
+  const jsonPath = jsonOption === undefined ? null : await checkOutputPath(jsonOption, '--json');
+  const root = resolve(folder);
   const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) {
-    process.stderr.write(`not a folder: ${parsed.positionals[0]}\n${USAGE}`);
-    return 2;
-  }
+  if (!info?.isDirectory()) throw new UsageError(`not a folder: ${folder}`);
 
   // <dir>/<identity>/<image>: every non-hidden sub-folder is an identity; loose files are not labelled
   const entries = (await readdir(root, { withFileTypes: true }))
@@ -57,10 +58,7 @@ export async function evalCommand(args: readonly string[]): Promise<number> {
     const dir = join(root, e.name);
     for (const path of await listImages([dir])) files.push({ identity: e.name, file: relative(dir, path), path });
   }
-  if (files.length === 0) {
-    process.stderr.write(`no labelled images in ${root} (expected <dir>/<identity>/<image>)\n`);
-    return 2;
-  }
+  if (files.length === 0) throw new UsageError(`no labelled images in ${root} (expected <dir>/<identity>/<image>)`);
 
   const config = loadConfig();
   // faces only: eval measures the face model, so no person detector runs whatever the config says about bodies
@@ -96,6 +94,6 @@ export async function evalCommand(args: readonly string[]): Promise<number> {
 
   const report = evaluate(faces, missed);
   process.stdout.write(formatReport(report));
-  if (parsed.values.json) await writeFile(parsed.values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (jsonPath !== null) await writeFileAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

@@ -1,49 +1,11 @@
 #!/usr/bin/env node
-import { detectCommand } from './detect.js';
-import { modelsCommand } from './models.js';
-import { peopleCommand, suggestionsCommand } from './people.js';
-import { evalCommand } from './eval.js';
-import { runCommand } from './run.js';
-import { scanCommand } from './scan.js';
+import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
+import { runCommandLine } from './command-runner.js';
+import { COMMANDS } from './program.js';
 
-const USAGE = `usage: immich-people <command> [options]
+endQuietlyOnBrokenPipe(process.stdout);
 
-commands:
-  scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster]
-                                                           find and group the people in a folder of photos
-  run [--once] [--db file]                                 sidecar: sync with Immich (IMMICH_URL, IMMICH_API_KEY)
-  people list|name <id> <name>|merge <a> <b>|split <observation>   [--db file]
-  suggestions [list|accept <id>|reject <id>] [--json] [--db file]
-  eval <dir> [--json out.json]                             accuracy on a labelled folder <dir>/<identity>/<image>, vs baselines
-  detect <file|dir>... [--embeddings] [--out file.jsonl]   faces in photos, as JSON Lines
-  models fetch                                             fetch and verify the embedded models
-`;
-
-const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
-  detect: detectCommand,
-  models: modelsCommand,
-  scan: scanCommand,
-  run: runCommand,
-  eval: evalCommand,
-  people: peopleCommand,
-  suggestions: suggestionsCommand,
-};
-
-async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
-    return name ? 0 : 2;
-  }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`unknown command "${name}"\n${USAGE}`);
-    return 2;
-  }
-  return command(rest);
-}
-
-main(process.argv.slice(2)).then(
+runCommandLine(COMMANDS, process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

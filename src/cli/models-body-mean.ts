@@ -10,19 +10,13 @@ import { CNN_SIDE, computeTorsoMean, cropBoxes, meanHash, TorsoBackbone } from '
 import { TORSO_MEAN_FILE, torsoMeanJson } from '../models/torso-mean.js';
 import { clearFaceTorsos } from '../perception/body-regions.js';
 
-const USAGE = 'usage: immich-people models body-mean [photo folder]   (default: ../shared/fixtures/photos)\n';
-
 /**
  * `immich-people models body-mean [dir]`: the mean CenterNet-backbone feature over the face-anchored torsos of the
  * clear faces in a folder of photos, written to models/centernet-torso-mean.json for the 'hsv+cnn' body embedder.
  */
-export async function modelsBodyMeanCommand(args: readonly string[]): Promise<number> {
-  if (args.length > 1 || args.some((a) => a.startsWith('-'))) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+export async function computeBodyMean(folder: string | undefined): Promise<number> {
   const root = packageRoot();
-  const dir = resolve(args[0] ?? join(root, '..', 'shared', 'fixtures', 'photos'));
+  const dir = resolve(folder ?? join(root, '..', 'shared', 'fixtures', 'photos'));
   const config = loadConfig();
   const modelsDir = resolveModelsDir(config);
   const threads = { intraOpThreads: config.models.intraOpThreads };

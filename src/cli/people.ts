@@ -1,135 +1,172 @@
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { PeopleService } from '../service/people.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { parseId, runCommandLine, UsageError } from './command-runner.js';
+import { checkNewName, describePerson, findPerson } from './person-ref.js';
+import { DB_OPTION, withExistingStore } from './store-file.js';
 
-const USAGE = `usage: immich-people people list [--json] [--db file]
-       immich-people people name <id> <name> [--db file]
-       immich-people people merge <into-id> <from-id> [--db file]
-       immich-people people split <observation-id> [--db file]
-       immich-people suggestions [list] [--json] | accept <id> | reject <id> [--db file]
-`;
+const PERSON_ARGUMENT = 'an id (people list shows them) or a unique name';
 
-function open(db: string | undefined): Store {
-  return Store.open(resolve(db ?? loadConfig().store.path));
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
 }
 
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { db: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-async function run(
-  args: readonly string[],
-  act: (service: PeopleService, words: string[], json: boolean) => void,
-): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+export interface PersonObservationJson {
+  id: number;
+  source: string;
+  file: string;
+  kind: 'face' | 'body';
+  box: number[];
+  clear: boolean;
+  assignedBy: string | null;
+  exemplar: boolean;
+}
+
+/** A person's observations, with the ids `people split` takes, the photo each is in, and its box in upright pixels. */
+export function personObservations(
+  store: Store,
+  personId: string,
+  exemplars: readonly number[],
+): PersonObservationJson[] {
+  const assets = new Map(store.assets.list().map((a) => [a.id, a]));
+  return store.observations
+    .all({ vectors: false })
+    .filter((o) => o.personId === personId)
+    .map((o) => {
+      const { face, upperBody } = o.observation;
+      const asset = assets.get(o.assetId);
+      return {
+        id: o.id,
+        source: asset?.source ?? '',
+        file: asset?.sourceId ?? '',
+        kind: face ? ('face' as const) : ('body' as const),
+        box: (face?.box ?? upperBody?.box ?? []).map(round1),
+        clear: face?.quality.clear ?? false,
+        assignedBy: o.assignedBy,
+        exemplar: exemplars.includes(o.id),
+      };
+    });
+}
+
+function list(store: Store, json: boolean): void {
+  const people = new PeopleService(store).list();
+  if (json) return printJson(people);
+  for (const p of people) say(`${p.id}\t${p.observations}\t${p.hidden ? '(hidden) ' : ''}${p.name ?? ''}`);
+}
+
+function show(store: Store, ref: string, json: boolean): void {
+  const person = findPerson(store.people.list(), ref);
+  const observations = personObservations(store, person.id, person.exemplars);
+  if (json) return printJson({ id: person.id, name: person.name, hidden: person.hidden, observations });
+  say(`${describePerson(person)}: ${observations.length} observations, ${person.exemplars.length} exemplars`);
+  say('observation\tkind\tbox\tassigned by\tfile');
+  for (const o of observations) {
+    const assigned = `${o.assignedBy ?? ''}${o.exemplar ? ' (exemplar)' : ''}`;
+    say(`${o.id}\t${o.kind}${o.clear ? '' : ' (unclear)'}\t[${o.box.join(', ')}]\t${assigned}\t${o.file}`);
   }
-  const store = open(parsed.values.db);
-  try {
-    act(new PeopleService(store), parsed.positionals, parsed.values.json ?? false);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    process.stderr.write(`${(error as Error).message}\n`);
-    return 1;
-  } finally {
-    store.close();
-  }
 }
 
-class UsageError extends Error {}
+function name(store: Store, ref: string, words: readonly string[], force: boolean): void {
+  const people = store.people.list();
+  const person = findPerson(people, ref);
+  const newName = checkNewName(people, person, words.join(' '), force);
+  new PeopleService(store).name(person.id, newName);
+  say(person.name ? `renamed ${describePerson(person)} to "${newName}"` : `named ${person.id} "${newName}"`);
+}
+
+function unname(store: Store, ref: string): void {
+  const person = findPerson(store.people.list(), ref);
+  if (person.name === null) return say(`${person.id} has no name`);
+  new PeopleService(store).name(person.id, null);
+  say(`cleared the name of ${person.id} (was "${person.name}")`);
+}
+
+function merge(store: Store, intoRef: string, fromRef: string): void {
+  const people = store.people.list();
+  const into = findPerson(people, intoRef);
+  const from = findPerson(people, fromRef);
+  if (into.id === from.id) throw new UsageError(`cannot merge ${describePerson(into)} with itself`);
+  new PeopleService(store).merge(into.id, from.id);
+  const merged = store.people.get(into.id) ?? into;
+  say(
+    `merged ${describePerson(from)} into ${describePerson(merged)}: ` +
+      `${from.observations} observations moved, ${merged.observations} in all`,
+  );
+}
+
+function split(store: Store, observationId: number): void {
+  const [observation] = store.observations.byIds([observationId], { vectors: false });
+  if (!observation) throw new UsageError(`no observation with id ${observationId} (people show <person> lists them)`);
+  if (!observation.personId) throw new UsageError(`observation ${observationId} belongs to no person`);
+  const person = findPerson(store.people.list(), observation.personId);
+  new PeopleService(store).split(observationId);
+  say(`took observation ${observationId} off ${describePerson(person)}; it will not join ${person.id} again`);
+}
+
+/** `immich-people people …`: list, show, and the edits a user makes to people, each saying what it did. */
+export function peopleCli(): CommandUnknownOpts {
+  const people = new Command('people').description('the people in the store: list, show, and edit them');
+  people
+    .command('list')
+    .description('every person: id, observations, name')
+    .option('--json', 'as JSON')
+    .option(...DB_OPTION)
+    .action(async (options) => {
+      await withExistingStore(options.db, (store) => list(store, options.json ?? false));
+    });
+  people
+    .command('show')
+    .description("one person's observations, with the ids people split takes, their photo and box")
+    .argument('<person>', PERSON_ARGUMENT)
+    .option('--json', 'as JSON')
+    .option(...DB_OPTION)
+    .action(async (ref, options) => {
+      await withExistingStore(options.db, (store) => show(store, ref, options.json ?? false));
+    });
+  people
+    .command('name')
+    .description('name a person; names survive re-clustering')
+    .argument('<person>', PERSON_ARGUMENT)
+    .argument('<name...>', 'the new name (the words are joined with spaces)')
+    .option('--force', 'give the name even if another person has it')
+    .option(...DB_OPTION)
+    .action((ref, words, options) =>
+      withExistingStore(options.db, (store) => name(store, ref, words, options.force ?? false)),
+    );
+  people
+    .command('unname')
+    .description("clear a person's name")
+    .argument('<person>', PERSON_ARGUMENT)
+    .option(...DB_OPTION)
+    .action(async (ref, options) => {
+      await withExistingStore(options.db, (store) => unname(store, ref));
+    });
+  people
+    .command('merge')
+    .description('move every face of <from> onto <into>, remembered as must-links; <into> keeps its name')
+    .argument('<into>', `the person who stays: ${PERSON_ARGUMENT}`)
+    .argument('<from>', `the person merged away: ${PERSON_ARGUMENT}`)
+    .option(...DB_OPTION)
+    .action(async (into, from, options) => {
+      await withExistingStore(options.db, (store) => merge(store, into, from));
+    });
+  people
+    .command('split')
+    .description('take one observation off its person, for good (a cannot-link)')
+    .argument('<observation>', 'an observation id (people show <person> lists them)', parseId)
+    .option(...DB_OPTION)
+    .action(async (observation, options) => {
+      await withExistingStore(options.db, (store) => split(store, observation));
+    });
+  return people;
+}
 
 export function peopleCommand(args: readonly string[]): Promise<number> {
-  return run(args, (service, [verb, ...rest], json) => {
-    switch (verb) {
-      case 'list': {
-        const people = service.list();
-        if (json) process.stdout.write(`${JSON.stringify(people, null, 2)}\n`);
-        else
-          for (const p of people)
-            process.stdout.write(`${p.id}\t${p.observations}\t${p.hidden ? '(hidden) ' : ''}${p.name ?? ''}\n`);
-        return;
-      }
-      case 'name':
-        if (rest.length < 2) throw new UsageError();
-        return service.name(rest[0], rest.slice(1).join(' '));
-      case 'merge':
-        if (rest.length !== 2) throw new UsageError();
-        return service.merge(rest[0], rest[1]);
-      case 'split':
-        if (rest.length !== 1 || !/^\d+$/.test(rest[0])) throw new UsageError();
-        return service.split(Number(rest[0]));
-      default:
-        throw new UsageError();
-    }
-  });
-}
-
-/** With Immich configured, accepting merges the two people in Immich as well. */
-async function acceptThroughImmich(args: readonly string[]): Promise<number | null> {
-  const config = loadConfig();
-  const [verb, id] = args.filter((a) => !a.startsWith('--'));
-  if (verb !== 'accept' || !config.immich.url || !config.immich.apiKey || !/^\d+$/.test(id ?? '')) return null;
-  const parsed = parse(args);
-  const { apiBaseUrl, ImmichClient, redact } = await import('../hosts/immich/client.js');
-  const { checkServer } = await import('../hosts/immich/connection.js');
-  const { acceptSuggestion } = await import('../hosts/immich/suggestion-actions.js');
-  const store = open(parsed.values.db);
-  try {
-    const client = new ImmichClient(apiBaseUrl(config.immich.url), config.immich.apiKey);
-    const info = await checkServer(client, 'suggest', false);
-    await acceptSuggestion(store, client, info, Number(id), new PeopleService(store));
-    return 0;
-  } catch (error) {
-    process.stderr.write(`${redact((error as Error).message, config.immich.apiKey)}\n`);
-    return 1;
-  } finally {
-    store.close();
-  }
-}
-
-export async function suggestionsCommand(args: readonly string[]): Promise<number> {
-  const throughImmich = await acceptThroughImmich(args);
-  if (throughImmich !== null) return throughImmich;
-  return run(args, (service, [verb = 'list', ...rest], json) => {
-    switch (verb) {
-      case 'list': {
-        const names = new Map(service.list().map((p) => [p.id, p.name ?? p.id]));
-        const merges = service
-          .suggestions()
-          .map((s) => ({ ...s, nameA: names.get(s.personA), nameB: names.get(s.personB) }));
-        const proposals = service.proposals();
-        if (json) {
-          process.stdout.write(`${JSON.stringify({ merges, proposals }, null, 2)}\n`);
-          return;
-        }
-        process.stdout.write('id\tscore\tperson A\tperson B   (merge suggestions; accept <id> | reject <id>)\n');
-        for (const s of merges) process.stdout.write(`${s.id}\t${s.score.toFixed(3)}\t${s.nameA}\t${s.nameB}\n`);
-        if (proposals.length > 0) {
-          process.stdout.write('\nproposed people for faces nobody assigned:\nasset\tobservation\tperson\n');
-          for (const p of proposals) process.stdout.write(`${p.asset}\t${p.observationId}\t${p.name ?? p.personId}\n`);
-        }
-        return;
-      }
-      case 'accept':
-      case 'reject':
-        if (rest.length !== 1 || !/^\d+$/.test(rest[0])) throw new UsageError();
-        return verb === 'accept' ? service.accept(Number(rest[0])) : service.reject(Number(rest[0]));
-      default:
-        throw new UsageError();
-    }
-  });
+  return runCommandLine([peopleCli], ['people', ...args]);
 }

@@ -1,5 +1,5 @@
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { apiBaseUrl, ImmichClient, redact } from '../hosts/immich/client.js';
@@ -10,8 +10,8 @@ import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
 import { createLogger } from '../service/logger.js';
 import { Store } from '../store/store.js';
-
-const USAGE = 'usage: immich-people run [--once] [--db file]\n';
+import { runCommandLine, type Outcome } from './command-runner.js';
+import { DB_OPTION } from './store-file.js';
 
 export interface RunDependencies {
   config?: Config;
@@ -20,17 +20,22 @@ export interface RunDependencies {
   retrySleep?: (ms: number) => Promise<void>;
 }
 
-export async function runCommand(args: readonly string[], deps: RunDependencies = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { once: { type: 'boolean', default: false }, db: { type: 'string' } },
+/** `immich-people run`: the sidecar; `deps` lets tests stand in for the config and the clock. */
+export function sidecarCli(outcome: Outcome, deps: RunDependencies = {}): CommandUnknownOpts {
+  return new Command('run')
+    .description('the Immich sidecar: sync people with Immich (IMMICH_URL, IMMICH_API_KEY)')
+    .option('--once', 'run one cycle and exit (for cron and tests)')
+    .option(...DB_OPTION)
+    .action(async (options) => {
+      outcome.code = await runSidecar(options, deps);
     });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+}
+
+export function runCommand(args: readonly string[], deps: RunDependencies = {}): Promise<number> {
+  return runCommandLine([(outcome) => sidecarCli(outcome, deps)], ['run', ...args]);
+}
+
+async function runSidecar(options: { once?: true; db?: string }, deps: RunDependencies): Promise<number> {
   const config = deps.config ?? loadConfig();
   const { url, apiKey } = config.immich;
   if (!url || !apiKey) {
@@ -41,8 +46,8 @@ export async function runCommand(args: readonly string[], deps: RunDependencies 
   }
   const log = createLogger();
   const secret = apiKey;
-  const once = parsed.values.once ?? false;
-  const dbPath = resolve(parsed.values.db ?? config.store.path);
+  const once = options.once ?? false;
+  const dbPath = resolve(options.db ?? config.store.path);
   const client = new ImmichClient(
     apiBaseUrl(url),
     apiKey,

@@ -1,15 +1,17 @@
-import { writeFileSync } from 'node:fs';
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { libraryJson } from '../hosts/folder/json-report.js';
 import { FolderSource } from '../hosts/folder/source.js';
 import { createPerception } from '../service/perception.js';
 import { ScanService } from '../service/scan.js';
 import { Store } from '../store/store.js';
+import { CliError, runCommandLine, type Outcome } from './command-runner.js';
+import { DB_OPTION } from './store-file.js';
+import { checkOutputPath, writeFileAtomic } from './output-file.js';
 import { Progress } from './progress.js';
-
-const USAGE = 'usage: immich-people scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster]\n';
 
 /** Non-TTY progress: a log line at most every 10 s. */
 function logLines(every = 10_000) {
@@ -22,30 +24,45 @@ function logLines(every = 10_000) {
   };
 }
 
-export async function scanCommand(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        db: { type: 'string' },
-        report: { type: 'string' },
-        json: { type: 'string' },
-        recluster: { type: 'boolean', default: false },
-      },
+export function scanCli(outcome: Outcome): CommandUnknownOpts {
+  return new Command('scan')
+    .description('find and group the people in a folder of photos, into the store')
+    .argument('<dir>', 'the folder of photos, walked recursively')
+    .option(...DB_OPTION)
+    .option('--report <file>', 'also write an HTML page of the people')
+    .option('--json <file>', "also write the people and every photo's observations as JSON")
+    .option('--recluster', 're-cluster everything instead of assigning new faces to known people')
+    .action(async (dir, options) => {
+      outcome.code = await scan(dir, options);
     });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
+}
+
+export function scanCommand(args: readonly string[]): Promise<number> {
+  return runCommandLine([scanCli], ['scan', ...args]);
+}
+
+/** The folder must be a readable directory before a store is opened (and so perhaps created) for it. */
+async function checkPhotoFolder(dir: string): Promise<string> {
+  const root = resolve(dir);
+  const info = await stat(root).catch(() => null);
+  if (!info?.isDirectory()) throw new CliError(`not a folder: ${dir}`, 1);
+  try {
+    await access(root, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new CliError(`cannot read the folder ${dir}`, 1);
   }
-  if (parsed.positionals.length !== 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  const root = resolve(parsed.positionals[0]);
+  return root;
+}
+
+async function scan(
+  dir: string,
+  options: { db?: string; report?: string; json?: string; recluster?: true },
+): Promise<number> {
+  const root = await checkPhotoFolder(dir);
+  const jsonPath = options.json === undefined ? null : await checkOutputPath(options.json, '--json');
+  const reportPath = options.report === undefined ? null : await checkOutputPath(options.report, '--report');
   const config = loadConfig();
-  const dbPath = resolve(parsed.values.db ?? config.store.path);
+  const dbPath = resolve(options.db ?? config.store.path);
   const perception = await createPerception(config);
   const store = Store.open(dbPath);
   try {
@@ -54,7 +71,7 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
     let progress: Progress | null = null;
     const lines = logLines();
     const summary = await scanner.scan(new FolderSource(root), {
-      recluster: parsed.values.recluster ?? false,
+      recluster: options.recluster ?? false,
       progress: (done, total, file) => {
         if (process.stderr.isTTY) {
           progress ??= new Progress(total);
@@ -63,10 +80,10 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
       },
     });
     (progress ?? bar).done();
-    if (parsed.values.json) writeFileSync(parsed.values.json, `${JSON.stringify(libraryJson(store), null, 2)}\n`);
-    if (parsed.values.report) {
+    if (jsonPath !== null) await writeFileAtomic(jsonPath, `${JSON.stringify(libraryJson(store), null, 2)}\n`);
+    if (reportPath !== null) {
       const { writePeopleReport } = await import('../report/people-page.js');
-      await writePeopleReport(store, root, parsed.values.report);
+      await writePeopleReport(store, root, reportPath);
     }
     process.stderr.write(
       `${summary.images} images (${summary.analysed} analysed, ${summary.unchanged} unchanged, ${summary.failed} failed, ` +

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -34,6 +34,19 @@ describe('immich-people detect', () => {
     expect(await detectCommand(['/no/such/folder'])).toBe(2);
   });
 
+  it('refuses an --out it cannot write before any work, with exit 2 and no stack trace', async () => {
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    // no models: had the work started, this would fail with MissingModelError instead
+    process.env.IMMICH_PEOPLE_MODELS_DIR = mkdtempSync(join(tmpdir(), 'no-models-'));
+    expect(await detectCommand([fixture('no_face'), '--out', '/missing/x.jsonl'])).toBe(2);
+    expect(stderr.join('')).toBe('immich-people: --out /missing/x.jsonl: the folder /missing does not exist\n');
+    expect(await detectCommand([fixture('no_face'), '--out', tmpdir()])).toBe(2);
+  });
+
   it('stops with a clear error when the models are missing', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     process.env.IMMICH_PEOPLE_MODELS_DIR = mkdtempSync(join(tmpdir(), 'no-models-'));
@@ -55,6 +68,8 @@ describe('immich-people detect', () => {
       const out = join(dir, 'out.jsonl');
 
       expect(await detectCommand([dir, '--embeddings', '--out', out])).toBe(0);
+      // written through a temporary file beside it, renamed when complete: nothing else is left in the folder
+      expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
       const lines = readLines(out);
       const byName = new Map(lines.map((l) => [l.file.slice(dir.length + 1), l]));
       expect([...byName.keys()]).toEqual(['cat.jpg', 'empty.jpg', 'half.jpg', 'nested/deeper/two.jpg', 'notes.jpg']);

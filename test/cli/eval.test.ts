@@ -20,6 +20,16 @@ describe('immich-people eval', () => {
     expect(await evalCommand([mkdtempSync(join(tmpdir(), 'eval-empty-'))])).toBe(2);
   });
 
+  it('refuses a --json it cannot write before embedding anything, with exit 2', async () => {
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    expect(await evalCommand([fixture('people'), '--json', '/missing/eval.json'])).toBe(2);
+    expect(stderr.join('')).toBe('immich-people: --json /missing/eval.json: the folder /missing does not exist\n');
+  });
+
   if (!HAS_FIXTURES || !HAS_MODELS) console.warn('[skip] eval on the fixture people: fixtures or models missing');
 
   it.skipIf(!HAS_FIXTURES || !HAS_MODELS)('evaluates the fixture people in one run', async () => {
