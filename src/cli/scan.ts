@@ -5,11 +5,12 @@ import { loadConfig } from '../config/load.js';
 import { libraryJson } from '../hosts/folder/json-report.js';
 import { FolderSource } from '../hosts/folder/source.js';
 import { createPerception } from '../service/perception.js';
-import { ScanService } from '../service/scan.js';
+import { describeProblems, ScanService } from '../service/scan.js';
 import { Store } from '../store/store.js';
 import { Progress } from './progress.js';
 
-const USAGE = 'usage: immich-people scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster]\n';
+const USAGE =
+  'usage: immich-people scan <dir> [--db file] [--report people.html] [--json out.json] [--recluster] [--prune]\n';
 
 /** Non-TTY progress: a log line at most every 10 s. */
 function logLines(every = 10_000) {
@@ -33,6 +34,7 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
         report: { type: 'string' },
         json: { type: 'string' },
         recluster: { type: 'boolean', default: false },
+        prune: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -53,8 +55,10 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
     const bar = new Progress(0);
     let progress: Progress | null = null;
     const lines = logLines();
+    // a RemovalGuardError (too much of the folder gone; nothing removed) reaches main: its message, exit 1
     const summary = await scanner.scan(new FolderSource(root), {
       recluster: parsed.values.recluster ?? false,
+      prune: parsed.values.prune ?? false,
       progress: (done, total, file) => {
         if (process.stderr.isTTY) {
           progress ??= new Progress(total);
@@ -63,7 +67,10 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
       },
     });
     (progress ?? bar).done();
-    if (parsed.values.json) writeFileSync(parsed.values.json, `${JSON.stringify(libraryJson(store), null, 2)}\n`);
+    if (parsed.values.json) {
+      const json = libraryJson(store, { root, skipped: summary.skipped });
+      writeFileSync(parsed.values.json, `${JSON.stringify(json, null, 2)}\n`);
+    }
     if (parsed.values.report) {
       const { writePeopleReport } = await import('../report/people-page.js');
       await writePeopleReport(store, root, parsed.values.report);
@@ -73,6 +80,7 @@ export async function scanCommand(args: readonly string[]): Promise<number> {
         `${summary.removed} removed), ${summary.faces} new faces; ${summary.people} people, ${summary.unknown} unknown, ` +
         `${summary.suggestions} suggestions; ${summary.reclustered ? 're-clustered' : 'assigned'} in ${summary.seconds.toFixed(1)} s\n`,
     );
+    process.stderr.write(describeProblems(summary));
     return 0;
   } finally {
     store.close();
