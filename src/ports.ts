@@ -34,11 +34,31 @@ export interface SourceListing {
   readonly removed: readonly string[];
   /** Called once every listed photo was analysed: the source may move its checkpoint. */
   commit(): void;
+  /**
+   * Ids, and folder prefixes of ids (a stored id is under prefix p when it starts with `p/`), that the listing could
+   * not see (an unreadable folder, a broken link): stored photos there are neither removed nor analysed.
+   */
+  readonly unlisted?: readonly string[];
+  /** What the listing passed over and why (unreadable folders, FIFOs, devices, broken links), for the user. */
+  readonly skipped?: readonly SkippedEntry[];
+}
+
+export interface SkippedEntry {
+  /** Relative to the library's root. */
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface Source {
   /** The store's name for this library's photos ('folder', 'immich'). */
   readonly name: string;
+  /**
+   * Where the library lives (a folder's absolute root); the store records each location as a library of its own.
+   * A source with a location names photos by where they lie in it, so the engine finds a photo that moved by its
+   * content, keeps the people of removed photos by their content, and guards against mass removal. Absent: the source
+   * is its store's one library and its ids are stable (Immich).
+   */
+  readonly location?: string;
   /** A photo that failed is tried again at every pass, or after a growing back-off (1, 2, 4 … minutes). */
   readonly retryFailed: 'every-pass' | 'backoff';
   list(): Promise<SourceListing>;

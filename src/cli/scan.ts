@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { libraryJson } from '../hosts/folder/json-report.js';
 import { FolderSource } from '../hosts/folder/source.js';
 import { createPerception } from '../service/perception.js';
-import { ScanService } from '../service/scan.js';
+import { describeProblems, ScanService } from '../service/scan.js';
 import { Store } from '../store/store.js';
 import { CliError, runCommandLine, type Outcome } from './command-runner.js';
 import { DB_OPTION } from './store-file.js';
@@ -32,6 +32,7 @@ export function scanCli(outcome: Outcome): CommandUnknownOpts {
     .option('--report <file>', 'also write an HTML page of the people')
     .option('--json <file>', "also write the people and every photo's observations as JSON")
     .option('--recluster', 're-cluster everything instead of assigning new faces to known people')
+    .option('--prune', 'allow a scan to remove many photos at once (a guard stops it otherwise)')
     .action(async (dir, options) => {
       outcome.code = await scan(dir, options);
     });
@@ -56,7 +57,7 @@ async function checkPhotoFolder(dir: string): Promise<string> {
 
 async function scan(
   dir: string,
-  options: { db?: string; report?: string; json?: string; recluster?: true },
+  options: { db?: string; report?: string; json?: string; recluster?: true; prune?: true },
 ): Promise<number> {
   const root = await checkPhotoFolder(dir);
   const jsonPath = options.json === undefined ? null : await checkOutputPath(options.json, '--json');
@@ -70,17 +71,26 @@ async function scan(
     const bar = new Progress(0);
     let progress: Progress | null = null;
     const lines = logLines();
-    const summary = await scanner.scan(new FolderSource(root), {
-      recluster: options.recluster ?? false,
-      progress: (done, total, file) => {
-        if (process.stderr.isTTY) {
-          progress ??= new Progress(total);
-          progress.update(done, file);
-        } else lines(done, total);
-      },
-    });
-    (progress ?? bar).done();
-    if (jsonPath !== null) await writeFileAtomic(jsonPath, `${JSON.stringify(libraryJson(store), null, 2)}\n`);
+    // a RemovalGuardError (too much of the folder gone; nothing removed) reaches main: its message, exit 1
+    let summary;
+    try {
+      summary = await scanner.scan(new FolderSource(root), {
+        recluster: options.recluster ?? false,
+        prune: options.prune ?? false,
+        progress: (done, total, file) => {
+          if (process.stderr.isTTY) {
+            progress ??= new Progress(total);
+            progress.update(done, file);
+          } else lines(done, total);
+        },
+      });
+    } finally {
+      (progress ?? bar).done(); // the terminal's line is left clean for the summary or the error
+    }
+    if (jsonPath !== null) {
+      const json = libraryJson(store, { root, skipped: summary.skipped });
+      await writeFileAtomic(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+    }
     if (reportPath !== null) {
       const { writePeopleReport } = await import('../report/people-page.js');
       await writePeopleReport(store, root, reportPath);
@@ -90,6 +100,7 @@ async function scan(
         `${summary.removed} removed), ${summary.faces} new faces; ${summary.people} people, ${summary.unknown} unknown, ` +
         `${summary.suggestions} suggestions; ${summary.reclustered ? 're-clustered' : 'assigned'} in ${summary.seconds.toFixed(1)} s\n`,
     );
+    process.stderr.write(describeProblems(summary));
     return 0;
   } finally {
     store.close();

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FOLDER_SOURCE } from '../ports.js';
+import { DEFAULT_LIBRARY } from '../store/libraries.js';
 import type { StoredObservation } from '../store/observations.js';
 import type { PersonRow } from '../store/people.js';
 import type { Store } from '../store/store.js';
@@ -120,7 +121,9 @@ export async function writePeopleReport(
   const personById = new Map(people.map((p) => [p.id, p]));
   const visible = people.filter((p) => !p.hidden && p.observations > 0);
   const hidden = people.filter((p) => p.hidden && p.observations > 0).length;
-  const assets = store.assets.list(FOLDER_SOURCE);
+  // only the photos of the library at root: another library may hold the same relative path with another photo
+  const library = store.libraries.find(FOLDER_SOURCE, resolve(root));
+  const assets = store.assets.list(FOLDER_SOURCE, library?.id ?? DEFAULT_LIBRARY);
   const cropAssets = new Map<number, CropAsset>(assets.map((a) => [a.id, a]));
   const observations = store.observations.all({ vectors: false });
   const suggestions = store.suggestions.list();

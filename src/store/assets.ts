@@ -1,10 +1,13 @@
 import type { Db } from './database.js';
+import { DEFAULT_LIBRARY } from './libraries.js';
 
 export type AssetStatus = 'pending' | 'done' | 'failed';
 
 export interface AssetRow {
   id: number;
   source: string;
+  /** The folder library it lies in (libraries.id), or DEFAULT_LIBRARY. */
+  library: number;
   sourceId: string;
   contentHash: string | null;
   capturedAt: number | null;
@@ -22,6 +25,7 @@ export interface AssetRow {
 interface RawAsset {
   id: number;
   source: string;
+  library_id: number;
   source_id: string;
   content_hash: string | null;
   captured_at: number | null;
@@ -38,6 +42,7 @@ interface RawAsset {
 const toRow = (r: RawAsset): AssetRow => ({
   id: r.id,
   source: r.source,
+  library: r.library_id,
   sourceId: r.source_id,
   contentHash: r.content_hash,
   capturedAt: r.captured_at,
@@ -53,6 +58,8 @@ const toRow = (r: RawAsset): AssetRow => ({
 
 export interface AssetIdentity {
   source: string;
+  /** DEFAULT_LIBRARY when left out. */
+  library?: number;
   sourceId: string;
   contentHash: string;
   capturedAt: number | null;
@@ -63,17 +70,23 @@ export interface AssetIdentity {
 export class AssetRepository {
   constructor(private readonly db: Db) {}
 
-  get(source: string, sourceId: string): AssetRow | undefined {
+  get(source: string, sourceId: string, library = DEFAULT_LIBRARY): AssetRow | undefined {
     const raw = this.db
-      .prepare<[string, string], RawAsset>('SELECT * FROM assets WHERE source = ? AND source_id = ?')
-      .get(source, sourceId);
+      .prepare<[string, number, string], RawAsset>(
+        'SELECT * FROM assets WHERE source = ? AND library_id = ? AND source_id = ?',
+      )
+      .get(source, library, sourceId);
     return raw && toRow(raw);
   }
 
-  list(source?: string): AssetRow[] {
-    const rows = source
-      ? this.db.prepare<[string], RawAsset>('SELECT * FROM assets WHERE source = ? ORDER BY source_id').all(source)
-      : this.db.prepare<[], RawAsset>('SELECT * FROM assets ORDER BY source, source_id').all();
+  /** Every asset, or a source's (of every library, or of one). */
+  list(source?: string, library?: number): AssetRow[] {
+    const rows = this.db
+      .prepare<[string | null, string | null, number | null, number | null], RawAsset>(
+        `SELECT * FROM assets WHERE (? IS NULL OR source = ?) AND (? IS NULL OR library_id = ?)
+         ORDER BY source, library_id, source_id`,
+      )
+      .all(source ?? null, source ?? null, library ?? null, library ?? null);
     return rows.map(toRow);
   }
 
@@ -84,16 +97,16 @@ export class AssetRepository {
   upsert(asset: AssetIdentity, now = Date.now()): AssetRow {
     this.db
       .prepare(
-        `INSERT INTO assets (source, source_id, content_hash, captured_at, latitude, longitude, updated_at)
-         VALUES (@source, @sourceId, @contentHash, @capturedAt, @latitude, @longitude, @now)
-         ON CONFLICT (source, source_id) DO UPDATE SET
+        `INSERT INTO assets (source, library_id, source_id, content_hash, captured_at, latitude, longitude, updated_at)
+         VALUES (@source, @library, @sourceId, @contentHash, @capturedAt, @latitude, @longitude, @now)
+         ON CONFLICT (source, library_id, source_id) DO UPDATE SET
            status = CASE WHEN content_hash IS excluded.content_hash THEN status ELSE 'pending' END,
            attempts = CASE WHEN content_hash IS excluded.content_hash THEN attempts ELSE 0 END,
            content_hash = excluded.content_hash, captured_at = excluded.captured_at,
            latitude = excluded.latitude, longitude = excluded.longitude, updated_at = excluded.updated_at`,
       )
-      .run({ ...asset, now });
-    return this.get(asset.source, asset.sourceId)!;
+      .run({ ...asset, library: asset.library ?? DEFAULT_LIBRARY, now });
+    return this.get(asset.source, asset.sourceId, asset.library)!;
   }
 
   markDone(id: number, size: { width: number; height: number }, now = Date.now()): void {
@@ -122,15 +135,29 @@ export class AssetRepository {
   }
 
   /** Removes one asset and its observations; true when it existed. */
-  remove(source: string, sourceId: string): boolean {
-    return this.db.prepare('DELETE FROM assets WHERE source = ? AND source_id = ?').run(source, sourceId).changes > 0;
+  remove(source: string, sourceId: string, library = DEFAULT_LIBRARY): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM assets WHERE source = ? AND library_id = ? AND source_id = ?')
+        .run(source, library, sourceId).changes > 0
+    );
   }
 
-  /** Removes assets of a source that are no longer there; their observations go with them. */
-  removeMissing(source: string, present: ReadonlySet<string>): number {
-    const gone = this.list(source).filter((a) => !present.has(a.sourceId));
-    const remove = this.db.prepare('DELETE FROM assets WHERE id = ?');
-    this.db.transaction(() => gone.forEach((a) => remove.run(a.id)))();
+  /** Removes assets of a source's library that are no longer there; their observations go with them. */
+  removeMissing(source: string, present: ReadonlySet<string>, library = DEFAULT_LIBRARY): number {
+    const gone = this.list(source, library).filter((a) => !present.has(a.sourceId));
+    this.removeIds(gone.map((a) => a.id));
     return gone.length;
+  }
+
+  /** Removes assets by row id, with their observations, in one transaction. */
+  removeIds(ids: readonly number[]): void {
+    const remove = this.db.prepare('DELETE FROM assets WHERE id = ?');
+    this.db.transaction(() => ids.forEach((id) => remove.run(id)))();
+  }
+
+  /** A file that moved within its library: the same row (observations, people and all) under its new path. */
+  move(id: number, sourceId: string, now = Date.now()): void {
+    this.db.prepare('UPDATE assets SET source_id = ?, updated_at = ? WHERE id = ?').run(sourceId, now, id);
   }
 }

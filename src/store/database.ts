@@ -117,12 +117,69 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX observations_face_model ON observations(face_model, person_id);
   `,
+  // Folder libraries: the store records each scanned root, and a folder photo's identity is (library, path), so two
+  // folders may both hold a.jpg and scanning one never removes the other's photos. SQLite cannot change a UNIQUE
+  // constraint in place, so assets is rebuilt (the runner turns foreign keys off around migrations, so dropping the
+  // old table cascades nothing). library_id 0 is a source's one implicit library: Immich's server, or folder photos
+  // stored before libraries were recorded, which the first scan of their root claims (see LibraryRepository).
+  `
+  CREATE TABLE libraries (
+    id INTEGER PRIMARY KEY,               -- assets.library_id; ids start at 1
+    source TEXT NOT NULL,                 -- 'folder'
+    root TEXT NOT NULL,                   -- the folder's absolute path
+    created_at INTEGER NOT NULL,
+    scanned_at INTEGER,
+    UNIQUE (source, root)
+  );
+
+  CREATE TABLE assets_by_library (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    library_id INTEGER NOT NULL DEFAULT 0,
+    source_id TEXT NOT NULL,              -- a path relative to the library root, or an Immich asset id
+    content_hash TEXT,
+    captured_at INTEGER,
+    latitude REAL,
+    longitude REAL,
+    width INTEGER,
+    height INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (source, library_id, source_id)
+  );
+  INSERT INTO assets_by_library (id, source, library_id, source_id, content_hash, captured_at, latitude, longitude,
+                                 width, height, status, error, attempts, next_attempt_at, updated_at)
+    SELECT id, source, 0, source_id, content_hash, captured_at, latitude, longitude,
+           width, height, status, error, attempts, next_attempt_at, updated_at FROM assets;
+  DROP TABLE assets;
+  ALTER TABLE assets_by_library RENAME TO assets;
+  CREATE INDEX assets_content ON assets(source, library_id, content_hash);
+
+  -- The people on photos that left a folder library, by the photo's content: a name is never left on an empty
+  -- person, and the same photo coming back (restored from a backup, the drive mounted again) gets its people back.
+  CREATE TABLE removed_labels (
+    content_hash TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('face', 'body')),
+    box TEXT NOT NULL,                    -- JSON [x1,y1,x2,y2], upright pixels, to find the same observation again
+    person_id TEXT NOT NULL,              -- no reference: the person may be gone, and is made again with this id
+    person_name TEXT,
+    assigned_by TEXT NOT NULL CHECK (assigned_by IN ('cluster', 'assign', 'user')),
+    removed_at INTEGER NOT NULL
+  );
+  CREATE INDEX removed_labels_content ON removed_labels(content_hash);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Opens (creating if needed) the store: WAL, foreign keys, migrations each in its own transaction. */
-export function openDatabase(path: string): Db {
+/**
+ * Opens (creating if needed) the store: WAL, foreign keys, migrations each in its own transaction. `upTo`: migrate
+ * only that far (tests build a store as an older release left it).
+ */
+export function openDatabase(path: string, upTo = SCHEMA_VERSION): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -134,11 +191,22 @@ export function openDatabase(path: string): Db {
     db.close();
     throw new Error(`the store ${path} has schema version ${version}, newer than this program's ${SCHEMA_VERSION}`);
   }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  // SQLite's way to rebuild a table: foreign keys off (only possible outside a transaction), check them before commit
+  if (version < upTo) db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = version; v < upTo; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${v + 1} would break ${broken.length} references`);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  } finally {
+    if (db.open) db.pragma('foreign_keys = ON');
   }
   return db;
 }

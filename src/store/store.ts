@@ -3,8 +3,10 @@ import { CheckpointRepository } from './checkpoints.js';
 import { ConstraintRepository } from './constraints.js';
 import { openDatabase, type Db } from './database.js';
 import { ImmichLinkRepository } from './immich.js';
+import { LibraryRepository } from './libraries.js';
 import { ObservationRepository } from './observations.js';
 import { PeopleRepository } from './people.js';
+import { RemovedLabelRepository } from './removed-labels.js';
 import { SuggestionRepository } from './suggestions.js';
 
 /** The embedded store: one SQLite file, the truth for everything; indexes beside it are caches. */
@@ -16,6 +18,8 @@ export class Store {
   readonly suggestions: SuggestionRepository;
   readonly checkpoints: CheckpointRepository;
   readonly immich: ImmichLinkRepository;
+  readonly libraries: LibraryRepository;
+  readonly removedLabels: RemovedLabelRepository;
 
   private constructor(
     readonly path: string,
@@ -28,6 +32,8 @@ export class Store {
     this.suggestions = new SuggestionRepository(db);
     this.checkpoints = new CheckpointRepository(db);
     this.immich = new ImmichLinkRepository(db);
+    this.libraries = new LibraryRepository(db);
+    this.removedLabels = new RemovedLabelRepository(db);
   }
 
   static open(path: string): Store {

@@ -138,7 +138,9 @@ describe.skipIf(!HAS_FIXTURES)('scan: the local library mode on fixture photos',
     const kit = personOf(json, 'kit_harington/kit_harington_1.jpg');
     service.name(obama, 'Barack Obama');
     service.merge(kit, personOf(json, 'alex_lacamoire/alex_lacamoire_1.jpg')); // a user's (wrong) merge stands
-    const split = store.observations.forAsset(store.assets.get('folder', 'obama/obama_2.jpg')!.id)[0].id;
+    const split = store.observations.forAsset(
+      store.assets.list('folder').find((a) => a.sourceId === 'obama/obama_2.jpg')!.id,
+    )[0].id;
     service.split(split);
     store.close();
 

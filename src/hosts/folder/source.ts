@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import exifr from 'exifr';
 import { FOLDER_SOURCE, type LoadedAsset, type Source, type SourceAsset, type SourceListing } from '../../ports.js';
-import { listImages } from './walk.js';
+import { walkImages, type WalkFileSystem } from './walk.js';
 
 interface ExifFields {
   DateTimeOriginal?: Date;
@@ -13,26 +13,49 @@ interface ExifFields {
 }
 
 /**
- * A plain folder of photos as a source. A photo's identity is its path relative to the root (forward slashes);
- * whether it changed is only known once its bytes are hashed, so the listing carries no checksum. Every listing is
- * complete: a stored photo that is no longer in the folder is gone. A photo that failed is tried again at every scan.
+ * A plain folder of photos as a source: one library, at its root. A photo's identity is its path relative to the root
+ * (forward slashes); whether it changed is only known once its bytes are hashed, so the listing carries no checksum.
+ * A listing is complete only when the root is there, readable and not empty: an unmounted drive's empty mount point
+ * removes nothing. Photos under a folder the walk could not read are unlisted, never removed. A photo that failed is
+ * tried again at every scan.
  */
 export class FolderSource implements Source {
   readonly name = FOLDER_SOURCE;
   readonly retryFailed = 'every-pass';
+  readonly location: string;
 
-  constructor(readonly root: string) {}
+  /** `fileSystem`: for tests that need a folder even root cannot read. */
+  constructor(
+    readonly root: string,
+    private readonly fileSystem?: WalkFileSystem,
+  ) {
+    this.location = root;
+  }
 
   async list(): Promise<SourceListing> {
-    const files = await listImages([this.root]);
-    const assets = files.map((path): SourceAsset => ({
-      id: relative(this.root, path).split('\\').join('/'),
+    const info = await stat(this.root).catch(() => null);
+    if (!info) throw new Error(`the folder ${this.root} is not there (a drive not mounted?)`);
+    if (!info.isDirectory()) throw new Error(`${this.root} is not a folder`);
+    const walked = await walkImages([this.root], this.fileSystem);
+    const idOf = (path: string) => relative(this.root, path).split('\\').join('/');
+    const rootSkipped = walked.skipped.find((s) => idOf(s.path) === '');
+    if (rootSkipped) throw new Error(`${this.root}: ${rootSkipped.reason}`);
+    const assets = walked.files.map((path): SourceAsset => ({
+      id: idOf(path),
       checksum: null,
       capturedAt: null,
       latitude: null,
       longitude: null,
     }));
-    return { assets, complete: true, removed: [], commit: () => {} };
+    const skipped = walked.skipped.map((s) => ({ path: idOf(s.path), reason: s.reason }));
+    return {
+      assets,
+      complete: assets.length > 0,
+      removed: [],
+      unlisted: skipped.map((s) => s.path),
+      skipped,
+      commit: () => {},
+    };
   }
 
   /** The file's bytes, their sha256, and its time and place: EXIF DateTimeOriginal (or CreateDate), else mtime. */
