@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../privacy.js'; // first: every dependency's telemetry off before any of them loads
 import { detectCommand } from './detect.js';
 import { modelsCommand } from './models.js';
 import { peopleCommand, suggestionsCommand } from './people.js';
