@@ -28,7 +28,7 @@ if (!TRACEABLE) {
 }
 
 /** A system-call line that reaches for the network: a non-loopback address, any DNS port, or the telemetry host. */
-export function isOutboundAttempt(line: string): boolean {
+function isOutboundAttempt(line: string): boolean {
   if (/htons\(53\)/.test(line)) return true;
   if (/\\6events\\4data|events\.data\.microsoft/.test(line)) return true;
   if (!/sa_family=AF_INET6?\b/.test(line)) return false;
