@@ -7,6 +7,7 @@
  * runs session.run synchronously on the calling thread (its async run only defers to setImmediate), so concurrent
  * promises in one thread cannot put a second core to work on inference.
  */
+import '../src/privacy.js'; // first: every dependency's telemetry off before any of them loads
 import { rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';

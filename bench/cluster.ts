@@ -14,6 +14,7 @@
  * children. `--child cluster --sizes N` runs one size in this process (for profiling one phase).
  */
 
+import '../src/privacy.js'; // first: every dependency's telemetry off before any of them loads
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

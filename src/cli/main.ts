@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../privacy.js'; // first: every dependency's telemetry off before any of them loads
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { runCommandLine } from './command-runner.js';
 import { COMMANDS } from './program.js';

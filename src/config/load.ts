@@ -2,58 +2,113 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from '../package-root.js';
+import { readEnvironment, type Env } from './environment.js';
 import { ConfigSchema, type Config } from './schema.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './environment.js';
 
-/** Environment variables that override the config file, and where each lands. */
-const ENV_OVERRIDES: readonly { variable: string; path: readonly string[]; parse?: (value: string) => unknown }[] = [
-  { variable: 'IMMICH_PEOPLE_DB', path: ['store', 'path'] },
-  { variable: 'IMMICH_URL', path: ['immich', 'url'] },
-  { variable: 'IMMICH_API_KEY', path: ['immich', 'apiKey'] },
-  { variable: 'IMMICH_PEOPLE_MODE', path: ['immich', 'mode'] },
-  { variable: 'IMMICH_PEOPLE_POLL_SECONDS', path: ['immich', 'pollSeconds'], parse: Number },
-  { variable: 'IMMICH_PEOPLE_RECLUSTER_AT', path: ['immich', 'reclusterAt'] },
-  { variable: 'IMMICH_PEOPLE_TAGS', path: ['immich', 'tags'], parse: (v) => v === 'true' || v === '1' },
-  { variable: 'IMMICH_PEOPLE_PORT', path: ['server', 'port'], parse: Number },
-  { variable: 'IMMICH_PEOPLE_MODELS_DIR', path: ['models', 'dir'] },
-  { variable: 'IMMICH_PEOPLE_THREADS', path: ['models', 'intraOpThreads'], parse: Number },
-  { variable: 'IMMICH_PEOPLE_FACE_BACKEND', path: ['perception', 'faceBackend'] },
-  { variable: 'IMMICH_PEOPLE_MODEL_CACHE', path: ['perception', 'onnx', 'modelCache'] },
-  { variable: 'IMMICH_PEOPLE_MODEL_NAME', path: ['perception', 'onnx', 'modelName'] },
-  { variable: 'IMMICH_ML_URL', path: ['perception', 'immichMl', 'url'] },
-];
+/** Every mistake in the configuration at once, each naming where the user made it: the file and key, or the variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
 
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
-    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
+    node = isObject(next) ? next : (node[key] = {});
   }
   node[path[path.length - 1]] = value;
 }
 
+function readConfigFile(file: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read the config file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!isObject(parsed)) throw new ConfigError([`${file}: the top level must be a JSON object`]);
+  return parsed;
+}
+
+/** The keys the schema knows in the object at `path`, or none where there is no object. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let node: z.core.$ZodType = ConfigSchema;
+  for (let i = 0; ; i++) {
+    while (node instanceof z.ZodPrefault || node instanceof z.ZodDefault || node instanceof z.ZodOptional) {
+      node = node.unwrap();
+    }
+    if (!(node instanceof z.ZodObject)) return [];
+    if (i === path.length) return Object.keys(node.shape);
+    const child: z.core.$ZodType | undefined = node.shape[String(path[i])];
+    if (!child) return [];
+    node = child;
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+function didYouMean(path: readonly PropertyKey[], key: string): string {
+  const near = knownKeys(path)
+    .map((known) => ({ known, distance: editDistance(key.toLowerCase(), known.toLowerCase()) }))
+    .filter(({ distance }) => distance <= 2)
+    .sort((a, b) => a.distance - b.distance)[0];
+  return near ? ` (did you mean ${[...path, near.known].join('.')}?)` : '';
+}
+
+/** Names where a schema problem came from: the variable that set the value, else the file (defaults are valid). */
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  setBy: ReadonlyMap<string, string>,
+  file: string | undefined,
+): string[] {
+  const where = file ?? 'the built-in defaults';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map(
+      (key) => `${where}: unknown key ${[...issue.path, key].join('.')}${didYouMean(issue.path, key)}`,
+    );
+  }
+  const dotted = issue.path.join('.');
+  return [`${setBy.get(dotted) ?? where}: ${dotted}: ${issue.message}`];
+}
+
 /**
- * Loads config: built-in defaults ← the JSON file named by IMMICH_PEOPLE_CONFIG or `file` ← environment variables.
- * A bad file or value stops with a message naming the field.
+ * Loads config: the defaults in schema.ts ← the JSON file named by IMMICH_PEOPLE_CONFIG or `file` ← environment
+ * variables. Unknown keys, wrong types and bad values stop it with a ConfigError naming the file and key path, or
+ * the variable and its value.
  */
 export function loadConfig(options: { file?: string; env?: Env } = {}): Config {
   const env = options.env ?? process.env;
-  const file = options.file ?? env.IMMICH_PEOPLE_CONFIG;
-  let raw: Record<string, unknown> = {};
-  if (file) {
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`cannot read the config file ${file}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  for (const { variable, path, parse } of ENV_OVERRIDES) {
-    const value = env[variable];
-    if (value !== undefined && value !== '') setPath(raw, path, parse ? parse(value) : value);
+  const file = options.file ?? (env.IMMICH_PEOPLE_CONFIG || undefined);
+  const raw = file ? readConfigFile(file) : {};
+  const { settings, problems } = readEnvironment(env);
+  const setBy = new Map<string, string>();
+  for (const { path, value, source } of settings) {
+    setPath(raw, path, value);
+    setBy.set(path.join('.'), source);
   }
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, setBy, file)));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }
 

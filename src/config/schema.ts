@@ -1,15 +1,15 @@
 import { z } from 'zod';
 
 /** Every threshold is named here with the fixture measurement behind its default (see the perception files). */
-export const ConfigSchema = z.object({
+export const ConfigSchema = z.strictObject({
   store: z
-    .object({
+    .strictObject({
       /** The SQLite store; its HNSW caches are written beside it. */
       path: z.string().default('immich-people.db'),
     })
     .prefault({}),
   immich: z
-    .object({
+    .strictObject({
       /** Immich's address, with or without /api (IMMICH_URL). */
       url: z.string().optional(),
       /** An API key of the user whose library is managed (IMMICH_API_KEY). Never logged. */
@@ -31,13 +31,13 @@ export const ConfigSchema = z.object({
     })
     .prefault({}),
   server: z
-    .object({
+    .strictObject({
       /** Port of /health, /status and /metrics; 0 turns the endpoint off. */
       port: z.number().int().min(0).max(65535).default(3031),
     })
     .prefault({}),
   models: z
-    .object({
+    .strictObject({
       /** Folder of fetched model files; relative paths resolve against the package root. */
       dir: z.string().default('models'),
       /** ONNX Runtime threads per session. One keeps sessions predictable; parallelise across photos instead. */
@@ -45,11 +45,11 @@ export const ConfigSchema = z.object({
     })
     .prefault({}),
   perception: z
-    .object({
+    .strictObject({
       /** Which face models: our embedded ones, or SCRFD + ArcFace files from a path (e.g. Immich's model cache). */
       faceBackend: z.enum(['embedded', 'onnx', 'immich-ml']).default('embedded'),
       immichMl: z
-        .object({
+        .strictObject({
           /** Immich's machine-learning service, e.g. http://immich-machine-learning:3003 (IMMICH_ML_URL). */
           url: z.string().optional(),
           modelName: z.string().default('buffalo_l'),
@@ -57,7 +57,7 @@ export const ConfigSchema = z.object({
         })
         .prefault({}),
       onnx: z
-        .object({
+        .strictObject({
           /** Immich's model-cache volume (or any folder holding facial-recognition/<name>/{detection,recognition}/model.onnx). */
           modelCache: z.string().optional(),
           /** Model pack name inside the cache, e.g. buffalo_l. */
@@ -66,14 +66,14 @@ export const ConfigSchema = z.object({
         })
         .prefault({}),
       detector: z
-        .object({
+        .strictObject({
           minScore: z.number().min(0).max(1).default(0.7),
           nmsIou: z.number().min(0).max(1).default(0.3),
           tiles: z.boolean().default(true),
         })
         .prefault({}),
       bodies: z
-        .object({
+        .strictObject({
           /** Detect upper bodies and read clothing; off, observations are faces with face-anchored torsos only. */
           enabled: z.boolean().default(true),
           minScore: z.number().min(0).max(1).default(0.35),

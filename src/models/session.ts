@@ -1,3 +1,5 @@
+// first: onnxruntime's telemetry must be off before its native library sets up (see src/privacy.ts)
+import '../privacy.js';
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 

@@ -1,5 +1,6 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { RgbImage } from '../../types.js';
+import { decodeHeif, needsHeifFallback, type RgbaImage } from './heif.js';
 
 export type DecodeFailure = 'empty' | 'unsupported' | 'too-large' | 'corrupt';
 
@@ -36,13 +37,54 @@ function explain(error: unknown, maxPixels: number): ImageDecodeError {
   return new ImageDecodeError('corrupt', `corrupt or truncated image: ${message.trim()}`);
 }
 
+/** The one normalisation every decoder's output goes through: size, alpha onto white, 8-bit sRGB, 3 channels. */
+async function toRgb(upright: Sharp, options: DecodeOptions): Promise<RgbImage> {
+  const sized = options.size
+    ? upright.resize({ width: options.size.width, height: options.size.height, fit: 'fill' })
+    : upright;
+  const { data, info } = await sized
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** HEVC-coded HEIC, which sharp's prebuilt libvips cannot decode: libheif (wasm) gives upright RGBA. */
+async function decodeHeicFallback(input: Buffer | string, options: DecodeOptions): Promise<RgbImage> {
+  if (!Buffer.isBuffer(input)) {
+    throw new ImageDecodeError(
+      'unsupported',
+      'HEVC-coded HEIC is decoded from its bytes: pass the contents, not a path',
+    );
+  }
+  let decoded: RgbaImage;
+  try {
+    decoded = await decodeHeif(input);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ImageDecodeError('corrupt', `corrupt or truncated HEIC image: ${message.trim()}`);
+  }
+  const { width, height, rgba } = decoded;
+  try {
+    // already upright (libheif applied irot/imir), so no EXIF rotation here
+    return await toRgb(
+      sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: options.maxPixels }),
+      options,
+    );
+  } catch (error) {
+    throw explain(error, options.maxPixels);
+  }
+}
+
 /**
  * Decodes once to upright 8-bit sRGB: applies EXIF orientation, flattens alpha onto white, converts grey,
- * CMYK and 16-bit input. Truncated data is an error rather than a half-grey picture.
+ * CMYK and 16-bit input. Truncated data is an error rather than a half-grey picture. sharp decodes first; HEVC-coded
+ * HEIC, which its prebuilt libvips cannot, falls back to libheif (wasm) and joins the same normalisation.
  */
 export async function decodeImage(input: Buffer | string, options: DecodeOptions): Promise<RgbImage> {
   if (Buffer.isBuffer(input) && input.length === 0) throw new ImageDecodeError('empty', 'empty file (0 bytes)');
-  const source = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'truncated', animated: false });
   let header: Metadata;
   try {
     // the header alone, without the pixel limit, so that a bomb is refused with its real size
@@ -58,18 +100,10 @@ export async function decodeImage(input: Buffer | string, options: DecodeOptions
     );
   }
   try {
-    const upright = source.rotate();
-    const sized = options.size
-      ? upright.resize({ width: options.size.width, height: options.size.height, fit: 'fill' })
-      : upright;
-    const { data, info } = await sized
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    const source = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'truncated', animated: false });
+    return await toRgb(source.rotate(), options);
   } catch (error) {
-    throw explain(error, options.maxPixels);
+    if (!needsHeifFallback(header)) throw explain(error, options.maxPixels);
   }
+  return decodeHeicFallback(input, options);
 }
