@@ -2,7 +2,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
-/** Extensions sharp decodes in its prebuilt binaries (HEIF/AVIF where the build has the codec). */
+/** Extensions the one decoder reads: sharp's prebuilt formats, and HEVC-coded HEIC/HEIF through libheif (wasm). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.heic', '.heif', '.avif', '.tif', '.tiff']);
 
 export function isImageName(name: string): boolean {
