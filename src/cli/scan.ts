@@ -98,7 +98,8 @@ async function scan(
     process.stderr.write(
       `${summary.images} images (${summary.analysed} analysed, ${summary.unchanged} unchanged, ${summary.failed} failed, ` +
         `${summary.removed} removed), ${summary.faces} new faces; ${summary.people} people, ${summary.unknown} unknown, ` +
-        `${summary.suggestions} suggestions; ${summary.reclustered ? 're-clustered' : 'assigned'} in ${summary.seconds.toFixed(1)} s\n`,
+        `${summary.suggestions} suggestions; ${summary.reclustered ? 're-clustered' : 'assigned'} in ${summary.seconds.toFixed(1)} s, ` +
+        `${summary.changed} assignments changed\n`,
     );
     process.stderr.write(describeProblems(summary));
     return 0;
