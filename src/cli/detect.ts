@@ -1,6 +1,6 @@
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
-import { listImages } from '../hosts/folder/walk.js';
+import { walkImages, type SkippedItem } from '../hosts/folder/walk.js';
 import { createPerception } from '../service/perception.js';
 import { detectFiles, type ImageResult } from '../service/detect.js';
 import type { Face, UpperBody } from '../types.js';
@@ -67,8 +67,9 @@ export function detectCommand(args: readonly string[]): Promise<number> {
 async function detect(paths: readonly string[], options: { embeddings: boolean; out?: string }): Promise<number> {
   const outPath = options.out === undefined ? null : await checkOutputPath(options.out, '--out');
   let files: string[];
+  let skipped: SkippedItem[];
   try {
-    files = await listImages(paths);
+    ({ files, skipped } = await walkImages(paths));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -82,6 +83,12 @@ async function detect(paths: readonly string[], options: { embeddings: boolean; 
   let faces = 0;
   let done = 0;
   try {
+    // what the walk never opened (a FIFO, an unreadable folder) is reported like a file that failed
+    for (const item of skipped) {
+      failed++;
+      const line = { file: item.path, faces: [], observations: [], error: item.reason };
+      await writeLine(out, `${JSON.stringify(line)}\n`);
+    }
     for await (const result of detectFiles(files, perception, { embeddings: options.embeddings })) {
       if ('error' in result) failed++;
       faces += result.faces.length;
@@ -94,6 +101,6 @@ async function detect(paths: readonly string[], options: { embeddings: boolean; 
     throw error;
   }
   progress.done();
-  process.stderr.write(`${files.length} images, ${faces} faces, ${failed} failed\n`);
+  process.stderr.write(`${files.length + skipped.length} images, ${faces} faces, ${failed} failed\n`);
   return 0;
 }

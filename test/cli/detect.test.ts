@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,7 @@ describe('immich-people detect', () => {
       writeFileSync(join(dir, 'notes.jpg'), 'not a photo');
       writeFileSync(join(dir, 'half.jpg'), readFileSync(fixture('people/obama/obama_1.jpg')).subarray(0, 20_000));
       writeFileSync(join(dir, 'readme.txt'), 'ignored: not an image name');
+      execFileSync('mkfifo', [join(dir, 'pipe.jpg')]); // never opened: opening a FIFO would hang the run
       const out = join(dir, 'out.jsonl');
 
       expect(await detectCommand([dir, '--embeddings', '--out', out])).toBe(0);
@@ -72,7 +74,15 @@ describe('immich-people detect', () => {
       expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
       const lines = readLines(out);
       const byName = new Map(lines.map((l) => [l.file.slice(dir.length + 1), l]));
-      expect([...byName.keys()]).toEqual(['cat.jpg', 'empty.jpg', 'half.jpg', 'nested/deeper/two.jpg', 'notes.jpg']);
+      expect([...byName.keys()].sort()).toEqual([
+        'cat.jpg',
+        'empty.jpg',
+        'half.jpg',
+        'nested/deeper/two.jpg',
+        'notes.jpg',
+        'pipe.jpg',
+      ]);
+      expect(byName.get('pipe.jpg')).toMatchObject({ faces: [], error: expect.stringMatching(/FIFO/) });
       expect(byName.get('cat.jpg')).toMatchObject({ width: 800, height: 599, faces: [] });
       expect(byName.get('empty.jpg')!.error).toMatch(/empty file/);
       expect(byName.get('notes.jpg')!.error).toMatch(/not an image/);
