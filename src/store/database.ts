@@ -171,6 +171,19 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX removed_labels_content ON removed_labels(content_hash);
   `,
+  // Immich writes that create something (a person, a face) are recorded before the call, so that a reply lost after
+  // Immich did the write, or a kill between the call and its record, is settled by reading Immich back rather than
+  // by writing again (see src/hosts/immich/write-once.ts).
+  `
+  CREATE TABLE immich_intents (
+    marker TEXT PRIMARY KEY,              -- person: the name it is created with, unique; face: a random id
+    kind TEXT NOT NULL CHECK (kind IN ('person', 'face')),
+    subject TEXT NOT NULL,                -- our person id, or an observation id; no reference: it may be gone since
+    immich_person_id TEXT,                -- person: its Immich id once the create answered; face: the person it goes on
+    asset_id TEXT,                        -- face: the Immich asset
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

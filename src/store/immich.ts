@@ -19,6 +19,28 @@ export interface ImmichFaceLink {
   origin: FaceOrigin;
 }
 
+/** A write that creates something in Immich, recorded before the call and removed with the record of its result. */
+export interface ImmichIntent {
+  marker: string;
+  kind: 'person' | 'face';
+  /** Our person id, or (a face) the observation id as text. */
+  subject: string;
+  /** person: the Immich id once the creation answered (null before); face: the person the face goes on. */
+  immichPersonId: string | null;
+  /** face: the Immich asset. */
+  assetId: string | null;
+  createdAt: number;
+}
+
+interface IntentRow {
+  marker: string;
+  kind: 'person' | 'face';
+  subject: string;
+  immich_person_id: string | null;
+  asset_id: string | null;
+  created_at: number;
+}
+
 /** Our ids ↔ Immich's: what was written, so that a restart at any point writes nothing twice. */
 export class ImmichLinkRepository {
   constructor(private readonly db: Db) {}
@@ -107,5 +129,45 @@ export class ImmichLinkRepository {
 
   unlinkFace(observationId: number): void {
     this.db.prepare('DELETE FROM immich_faces WHERE observation_id = ?').run(observationId);
+  }
+
+  /** Records a write about to be sent (see ImmichIntent). */
+  addIntent(intent: Omit<ImmichIntent, 'createdAt'>, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO immich_intents (marker, kind, subject, immich_person_id, asset_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(intent.marker, intent.kind, intent.subject, intent.immichPersonId, intent.assetId, now);
+  }
+
+  /** A person creation answered: its Immich id, kept until the person is linked. */
+  intentCreated(marker: string, immichPersonId: string): void {
+    this.db.prepare('UPDATE immich_intents SET immich_person_id = ? WHERE marker = ?').run(immichPersonId, marker);
+  }
+
+  intents(): ImmichIntent[] {
+    return this.db
+      .prepare<[], IntentRow>(
+        'SELECT marker, kind, subject, immich_person_id, asset_id, created_at FROM immich_intents ORDER BY created_at, marker',
+      )
+      .all()
+      .map((r) => ({
+        marker: r.marker,
+        kind: r.kind,
+        subject: r.subject,
+        immichPersonId: r.immich_person_id,
+        assetId: r.asset_id,
+        createdAt: r.created_at,
+      }));
+  }
+
+  removeIntent(marker: string): void {
+    this.db.prepare('DELETE FROM immich_intents WHERE marker = ?').run(marker);
+  }
+
+  /** Runs `work` in one transaction: a link and the removal of its intent land together or not at all. */
+  atomically(work: () => void): void {
+    this.db.transaction(work)();
   }
 }

@@ -3,6 +3,7 @@ import {
   bulkTagAssets,
   createFace,
   createPerson,
+  deletePerson,
   getAllPeople,
   getFaces,
   getMyApiKey,
@@ -17,6 +18,7 @@ import {
   pingServer,
   reassignFacesById,
   searchAssets,
+  searchPerson,
   updatePerson,
   upsertTags,
   viewAsset,
@@ -55,6 +57,17 @@ export class ImmichUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ImmichUnavailableError';
+  }
+}
+
+/**
+ * A write that must not be sent twice blindly (it creates something) got no usable answer: a 5xx, a timeout or a
+ * reset. Immich may or may not have done it; the caller reads back what exists before trying again.
+ */
+export class ImmichUncertainWriteError extends ImmichUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImmichUncertainWriteError';
   }
 }
 
@@ -103,9 +116,20 @@ export interface WriteCounter {
 }
 
 /**
+ * How a write may be repeated after an uncertain outcome (5xx, timeout, reset: Immich may have done it).
+ * - 'idempotent': doing it twice leaves the same state as once (rename to Y, move face F to X, upsert a tag, tag
+ *   assets): retried like a read.
+ * - 'once': it creates something (POST /people, POST /faces) or its repeat answers differently (a merge or delete
+ *   whose subjects are gone): tried once more only on 429, which Immich answers before doing anything; any other
+ *   uncertain outcome throws ImmichUncertainWriteError for the caller to read back.
+ */
+export type WriteKind = 'idempotent' | 'once';
+
+/**
  * The only place that talks to Immich: every call goes through the SDK with a timeout, retries with capped
- * exponential backoff on 5xx, 429, timeouts and connection resets, and turns 401/403 into ImmichAuthError.
- * Each write calls `onWrite` first, so tests can stop the process between any two writes.
+ * exponential backoff on 5xx, 429, timeouts and connection resets (writes that must happen once: see WriteKind),
+ * and turns 401/403 into ImmichAuthError. Each write calls `onWrite` first and `afterWrite` once Immich has
+ * answered, so tests can stop the process before any write, or after it and before the caller records it.
  */
 export class ImmichClient {
   constructor(
@@ -113,9 +137,14 @@ export class ImmichClient {
     private readonly apiKey: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly onWrite: WriteCounter = () => {},
+    private readonly afterWrite: WriteCounter = () => {},
   ) {}
 
-  private async call<T>(what: string, request: (opts: SdkRequestOptions) => Promise<T>): Promise<T> {
+  private async call<T>(
+    what: string,
+    request: (opts: SdkRequestOptions) => Promise<T>,
+    kind: WriteKind = 'idempotent',
+  ): Promise<T> {
     let lastError = '';
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       try {
@@ -132,6 +161,7 @@ export class ImmichClient {
           );
           if (error.status === 401 || error.status === 403) throw new ImmichAuthError(error.status, message);
           if (error.status < 500 && error.status !== 429) throw new ImmichRequestError(error.status, message);
+          if (kind === 'once' && error.status !== 429) throw new ImmichUncertainWriteError(message);
           lastError = message;
         } else {
           const e = error as Error;
@@ -139,6 +169,7 @@ export class ImmichClient {
             `${what}: ${e.name === 'TimeoutError' ? `no answer within ${this.retry.timeoutMs} ms` : e.message}`,
             this.apiKey,
           );
+          if (kind === 'once') throw new ImmichUncertainWriteError(`${lastError} (Immich may have done it)`);
         }
         if (attempt < this.retry.attempts) {
           await this.retry.sleep(Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1)));
@@ -148,9 +179,11 @@ export class ImmichClient {
     throw new ImmichUnavailableError(`${lastError} (gave up after ${this.retry.attempts} tries)`);
   }
 
-  private write<T>(what: string, request: (opts: SdkRequestOptions) => Promise<T>): Promise<T> {
+  private async write<T>(what: string, kind: WriteKind, request: (opts: SdkRequestOptions) => Promise<T>): Promise<T> {
     this.onWrite(what);
-    return this.call(what, request);
+    const result = await this.call(what, request, kind);
+    this.afterWrite(what);
+    return result;
   }
 
   ping() {
@@ -209,25 +242,42 @@ export class ImmichClient {
     }
   }
 
+  /** The owner's people whose name (or a word of it) starts with `name`, hidden ones too, with or without faces. */
+  searchPeople(name: string): Promise<PersonResponseDto[]> {
+    return this.call(`people named ${name}`, (opts) => searchPerson({ name, withHidden: true }, opts));
+  }
+
+  /** Not repeated on an uncertain outcome (ImmichUncertainWriteError): a second try would make a second person. */
   createPerson(name: string | null) {
-    return this.write('create person', (opts) => createPerson({ personCreateDto: name ? { name } : {} }, opts));
+    return this.write('create person', 'once', (opts) => createPerson({ personCreateDto: name ? { name } : {} }, opts));
   }
 
   updatePerson(id: string, update: { name?: string; isHidden?: boolean; featureFaceAssetId?: string }) {
-    return this.write('update person', (opts) => updatePerson({ id, personUpdateDto: update }, opts));
+    return this.write('update person', 'idempotent', (opts) => updatePerson({ id, personUpdateDto: update }, opts));
   }
 
+  /** Not repeated after a deletion that may have happened: the caller reads back whether the person is gone. */
+  deletePerson(id: string): Promise<void> {
+    return this.write('delete person', 'once', (opts) => deletePerson({ id }, opts));
+  }
+
+  /** Not repeated on an uncertain outcome (ImmichUncertainWriteError): a second try would make a second face. */
   createFace(face: AssetFaceCreateDto): Promise<void> {
-    return this.write('create face', (opts) => createFace({ assetFaceCreateDto: face }, opts));
+    return this.write('create face', 'once', (opts) => createFace({ assetFaceCreateDto: face }, opts));
   }
 
   reassignFace(faceId: string, personId: string) {
-    return this.write('reassign face', (opts) => reassignFacesById({ id: personId, faceDto: { id: faceId } }, opts));
+    return this.write('reassign face', 'idempotent', (opts) =>
+      reassignFacesById({ id: personId, faceDto: { id: faceId } }, opts),
+    );
   }
 
-  /** `survivor` absorbs `others`: POST /people/merge on 3.2.1+, the legacy route before. */
+  /**
+   * `survivor` absorbs `others`: POST /people/merge on 3.2.1+, the legacy route before. Not repeated on an uncertain
+   * outcome: the state a repeat leaves is the same, but its answer is a refusal for people already merged away.
+   */
   merge(survivor: string, others: string[], modern: boolean) {
-    return this.write('merge people', (opts) =>
+    return this.write('merge people', 'once', (opts) =>
       modern
         ? mergePeople({ mergePersonDto: { ids: [survivor, ...others] } }, opts)
         : mergePersonLegacy({ id: survivor, mergePersonDto: { ids: others } }, opts),
@@ -235,10 +285,12 @@ export class ImmichClient {
   }
 
   async tagAssets(tag: string, assetIds: string[]): Promise<void> {
-    const [created] = await this.write('upsert tag', (opts) => upsertTags({ tagUpsertDto: { tags: [tag] } }, opts));
+    const [created] = await this.write('upsert tag', 'idempotent', (opts) =>
+      upsertTags({ tagUpsertDto: { tags: [tag] } }, opts),
+    );
     const leaf = created;
     if (!leaf) throw new ImmichRequestError(500, `upsert tag ${tag}: Immich returned no tag`);
-    await this.write('tag assets', (opts) =>
+    await this.write('tag assets', 'idempotent', (opts) =>
       bulkTagAssets({ tagBulkAssetsDto: { tagIds: [leaf.id], assetIds } }, opts),
     );
   }

@@ -202,3 +202,68 @@ function manualFace(o: PlanObservation, personId: string): ManualFace {
     height: Math.round(y2 - y1),
   };
 }
+
+/** A person we may have created in Immich without linking it (its creation intent is still pending). */
+export interface PendingPerson {
+  marker: string;
+  /** Our person it was created for. */
+  personId: string;
+  /** The Immich person read back, found by its id or its marker name. */
+  immichId: string;
+}
+
+/** Link the pending Immich person to ours, giving it our name (or none): we still need it. */
+export interface AdoptPersonOp {
+  kind: 'adoptPerson';
+  marker: string;
+  personId: string;
+  immichId: string;
+  name: string | null;
+}
+
+/** Delete the pending Immich person: ours is gone, linked meanwhile, or no longer to be shown in Immich. */
+export interface RemovePersonOp {
+  kind: 'removePerson';
+  marker: string;
+  immichId: string;
+}
+
+export type PendingPersonOp = AdoptPersonOp | RemovePersonOp;
+
+/**
+ * What to do with people created for a creation intent that never got recorded: a person `planPeople` would create
+ * now adopts the first one found for it instead; every other one (a second one for the same person, one whose person
+ * was linked, removed or no longer qualifies) is removed. Only people the sidecar created reach this: each was found
+ * by the intent's own id or unique marker name.
+ */
+export function planPendingPeople(pending: readonly PendingPerson[], input: PeoplePlanInput): PendingPersonOp[] {
+  const wanted = new Map(planPeople(input).map((op) => [op.personId, op]));
+  const ops: PendingPersonOp[] = [];
+  for (const p of pending) {
+    const op = wanted.get(p.personId);
+    if (op) {
+      wanted.delete(p.personId);
+      ops.push({ kind: 'adoptPerson', marker: p.marker, personId: p.personId, immichId: p.immichId, name: op.name });
+    } else {
+      ops.push({ kind: 'removePerson', marker: p.marker, immichId: p.immichId });
+    }
+  }
+  return ops;
+}
+
+/**
+ * Linked Immich people that may be left empty by us: created and linked, then the process stopped before any face
+ * went on them, and our person has no clear face to write any more (else `planFaces` fills them). The executor
+ * removes each only if Immich confirms it has no name and no faces, so a person the user named or used stays.
+ */
+export function orphanCandidates(
+  input: FacesPlanInput,
+  linkedFacePeople: ReadonlySet<string>,
+): { personId: string; immichId: string }[] {
+  const withClearFaces = new Set(input.observations.filter((o) => o.clear).map((o) => o.personId));
+  return input.people.flatMap((p) =>
+    p.immichId && !withClearFaces.has(p.id) && !linkedFacePeople.has(p.immichId)
+      ? [{ personId: p.id, immichId: p.immichId }]
+      : [],
+  );
+}

@@ -1,4 +1,5 @@
 import type { AssetFaceResponseDto } from '@immich/sdk';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AssetRow } from '../../store/assets.js';
 import type { FaceOrigin, ImmichFaceLink } from '../../store/immich.js';
@@ -6,7 +7,7 @@ import type { StoredObservation } from '../../store/observations.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 import type { Store } from '../../store/store.js';
 import type { ImmichClient } from './client.js';
-import { matchFace } from './face-match.js';
+import { WriteOnce } from './write-once.js';
 import {
   assetsNeedingFaces,
   planFaces,
@@ -28,6 +29,10 @@ export interface WriteBackOptions {
 
 export interface WriteBackSummary {
   peopleCreated: number;
+  /** People an earlier process created without recording them, now linked to ours. */
+  peopleAdopted: number;
+  /** Empty people of ours removed: left by an earlier process, or by a creation that landed after we gave up. */
+  peopleRemoved: number;
   facesCreated: number;
   facesReassigned: number;
   facesAdopted: number;
@@ -54,6 +59,8 @@ export class WriteBackService {
   async run(): Promise<WriteBackSummary> {
     const summary: WriteBackSummary = {
       peopleCreated: 0,
+      peopleAdopted: 0,
+      peopleRemoved: 0,
       facesCreated: 0,
       facesReassigned: 0,
       facesAdopted: 0,
@@ -66,24 +73,36 @@ export class WriteBackService {
       .filter((o) => assets.has(o.assetId) && o.observation.face && o.personId);
     const faceLinks = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
     const planned = observations.map((o) => toPlanObservation(o, assets.get(o.assetId)!, faceLinks.get(o.id)));
+    const once = new WriteOnce(this.store, this.client, this.log);
+
+    const settled = await once.settle(
+      { people: this.peopleWithLinks(), observations: planned, minFaces: this.options.minFaces },
+      new Map(planned.map((o) => [o.id, o])),
+      new Set([...faceLinks.values()].flatMap((link) => (link.immichPersonId ? [link.immichPersonId] : []))),
+    );
+    summary.peopleAdopted = settled.peopleAdopted;
+    summary.peopleRemoved = settled.peopleRemoved;
+    summary.facesAdopted = settled.facesAdopted;
+    // face links may have been added by settling: plan from the store as it is now
+    const links = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
+    const current = observations.map((o) => toPlanObservation(o, assets.get(o.assetId)!, links.get(o.id)));
 
     for (const op of planPeople({
       people: this.peopleWithLinks(),
-      observations: planned,
+      observations: current,
       minFaces: this.options.minFaces,
     })) {
-      const created = await this.client.createPerson(op.name);
-      this.store.immich.linkPerson(op.personId, created.id, created.name || null, created.isHidden);
+      await once.createPerson(op.personId, op.name);
       summary.peopleCreated++;
     }
 
-    const facesInput = { people: this.peopleWithLinks(), observations: planned };
+    const facesInput = { people: this.peopleWithLinks(), observations: current };
     const facesByAsset = new Map<string, AssetFaceResponseDto[]>();
     for (const assetId of assetsNeedingFaces(facesInput)) facesByAsset.set(assetId, await this.client.faces(assetId));
     // Faces Immich showed before our writes, and those we created since: a created face is the one not among them.
     const knownFaceIds = new Set([...facesByAsset.values()].flat().map((face) => face.id));
     for (const op of planFaces(facesInput, facesByAsset)) {
-      await this.execute(op, summary, knownFaceIds);
+      await this.execute(op, summary, knownFaceIds, once);
     }
 
     if (this.options.tags) {
@@ -100,7 +119,12 @@ export class WriteBackService {
   }
 
   /** Carries out one face operation and records it in the store as soon as Immich has answered. */
-  private async execute(op: FaceOp, summary: WriteBackSummary, knownFaceIds: Set<string>): Promise<void> {
+  private async execute(
+    op: FaceOp,
+    summary: WriteBackSummary,
+    knownFaceIds: Set<string>,
+    once: WriteOnce,
+  ): Promise<void> {
     switch (op.kind) {
       case 'adopt':
         this.linkFace(op, op.immichFaceId, 'adopted');
@@ -116,16 +140,25 @@ export class WriteBackService {
         summary.facesLeftToUser++;
         return;
       case 'create': {
-        await this.client.createFace(op.face);
-        // POST /faces answers without a body: read the asset's faces again to learn the new face's id.
-        const fresh = (await this.client.faces(op.assetId)).filter((face) => !knownFaceIds.has(face.id));
-        const made = matchFace(op.box, fresh, op.face.imageWidth, op.face.imageHeight);
+        // recorded before the call: a kill before the record below is settled by reading the asset back
+        const marker = randomUUID();
+        this.store.immich.addIntent({
+          marker,
+          kind: 'face',
+          subject: String(op.observationId),
+          immichPersonId: op.immichPersonId,
+          assetId: op.assetId,
+        });
+        const made = await once.createFace(op, knownFaceIds);
         if (!made) {
           this.log.warn({ asset: op.assetId }, 'created a face but cannot find it again; will look next cycle');
           return;
         }
         knownFaceIds.add(made.id);
-        this.linkFace(op, made.id, 'created');
+        this.store.immich.atomically(() => {
+          this.linkFace(op, made.id, 'created');
+          this.store.immich.removeIntent(marker);
+        });
         summary.facesCreated++;
         return;
       }

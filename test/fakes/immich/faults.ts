@@ -1,4 +1,8 @@
-/** Fault injection: make matching requests fail before the fake's routes see them. */
+/**
+ * Fault injection: make matching requests fail before the fake's routes see them, or (`loseReply`, `hangAfterCommit`)
+ * after the route has done its work, the way a reply lost on the wire leaves a write done but unconfirmed.
+ */
+import { mulberry32 } from '../../helpers/random.js';
 import type { OperationName } from './operations.js';
 
 export type Fault =
@@ -9,7 +13,14 @@ export type Fault =
   /** Never answer (until the client aborts or the fake closes): for client-side timeouts. */
   | { kind: 'hang' }
   /** Wait, then answer normally. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** Do the request's work, then drop the reply like a connection reset: the write happened, the client cannot know. */
+  | { kind: 'loseReply' }
+  /** Do the request's work, then never answer (until the client aborts): a reply slower than the client's timeout. */
+  | { kind: 'hangAfterCommit' };
+
+/** Faults that let the route run first and only spoil its reply. */
+export const AFTER_COMMIT: ReadonlySet<Fault['kind']> = new Set(['loseReply', 'hangAfterCommit']);
 
 export interface FaultMatch {
   /** SDK operation name(s), e.g. 'searchAssets'; omitted or '*' matches every route. */
@@ -21,6 +32,9 @@ export interface FaultMatch {
   times?: number;
   /** Let this many matching requests through before failing (default 0). */
   skip?: number;
+  /** Fail each matching request only with this probability, drawn from a PRNG seeded with `seed` (default 1). */
+  probability?: number;
+  seed?: number;
 }
 
 export interface FaultHandle {
@@ -38,13 +52,21 @@ interface Entry {
   remaining: number;
   skip: number;
   hits: number;
+  draw: () => number;
 }
 
 export class FaultRegistry {
   private entries: Entry[] = [];
 
   add(fault: Fault, match: FaultMatch = {}): FaultHandle {
-    const entry: Entry = { fault, match, remaining: match.times ?? 1, skip: match.skip ?? 0, hits: 0 };
+    const entry: Entry = {
+      fault,
+      match,
+      remaining: match.times ?? 1,
+      skip: match.skip ?? 0,
+      hits: 0,
+      draw: mulberry32(match.seed ?? 1),
+    };
     this.entries.push(entry);
     const entries = () => this.entries;
     return {
@@ -73,6 +95,7 @@ export class FaultRegistry {
         entry.skip--;
         continue;
       }
+      if (match.probability !== undefined && entry.draw() >= match.probability) continue;
       entry.remaining--;
       entry.hits++;
       if (entry.remaining <= 0) this.entries = this.entries.filter((e) => e !== entry);

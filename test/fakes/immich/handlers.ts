@@ -33,7 +33,7 @@ import {
 } from '@immich/sdk';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import type { FakeImmich, RequestLogEntry } from './fake-immich.js';
-import type { Fault } from './faults.js';
+import { AFTER_COMMIT, type Fault } from './faults.js';
 import { ACCESS, type OperationName } from './operations.js';
 import {
   ApiError,
@@ -288,6 +288,24 @@ const ROUTES: Route[] = [
     },
   },
   {
+    op: 'searchPerson',
+    method: 'GET',
+    path: '/search/person',
+    // Immich's PersonRepository.getByName: the owner's people whose name, or a word of it, starts with `name`
+    // (case-insensitive), faces or not; hidden ones only with `withHidden`.
+    handle: ({ fake, query }) => {
+      onlyKeys(query, ['name', 'withHidden', 'apiKey'], 'query');
+      const name = reqString(query, 'name').toLowerCase();
+      const withHidden = optBool(query, 'withHidden') ?? false;
+      const found = fake
+        .people()
+        .filter((p) => p.ownerId === fake.userDto().id && (withHidden || !p.isHidden))
+        .filter((p) => p.name.toLowerCase().startsWith(name) || p.name.toLowerCase().includes(` ${name}`))
+        .slice(0, 1000);
+      return ok<PersonResponseDto[]>(found.map((p) => fake.personDto(p)));
+    },
+  },
+  {
     op: 'mergePeople',
     method: 'POST',
     path: '/people/merge',
@@ -402,7 +420,10 @@ async function applyFault(
     }
     case 'reset':
       return HttpResponse.error();
+    case 'loseReply':
+      return HttpResponse.error();
     case 'hang':
+    case 'hangAfterCommit':
       return new Promise<Response>((resolve) => {
         const release = () => resolve(HttpResponse.error());
         const off = fake.onRelease(release);
@@ -446,7 +467,7 @@ function handlerFor(fake: FakeImmich, baseUrl: string, route: Route): HttpHandle
     fake.tick();
     try {
       const fault = fake.faults.take(route.op, route.method, path);
-      if (fault) {
+      if (fault && !AFTER_COMMIT.has(fault.kind)) {
         const answer = await applyFault(fault, fake, request, entry);
         if (answer) return answer;
       }
@@ -459,6 +480,8 @@ function handlerFor(fake: FakeImmich, baseUrl: string, route: Route): HttpHandle
       for (const [k, v] of Object.entries(params)) if (typeof v === 'string') stringParams[k] = v;
       const response = await route.handle({ fake, params: stringParams, query, body });
       entry.status = response.status;
+      // the work is done and logged as done (it shows in `writes()`); only the reply goes astray
+      if (fault && AFTER_COMMIT.has(fault.kind)) return (await applyFault(fault, fake, request, entry))!;
       return response;
     } catch (error) {
       const apiError =

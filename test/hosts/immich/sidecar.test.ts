@@ -39,8 +39,11 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
     perception = new RecordedPerception();
   });
 
-  async function sidecar(db: string, options: { mode?: 'manage' | 'suggest'; onWrite?: (op: string) => void } = {}) {
-    const client = new ImmichClient(immich!.baseUrl, immich!.apiKey, noWait, options.onWrite);
+  async function sidecar(
+    db: string,
+    options: { mode?: 'manage' | 'suggest'; onWrite?: (op: string) => void; afterWrite?: (op: string) => void } = {},
+  ) {
+    const client = new ImmichClient(immich!.baseUrl, immich!.apiKey, noWait, options.onWrite, options.afterWrite);
     const mode = options.mode ?? 'manage';
     const info = await checkServer(client, mode, false);
     const store = Store.open(db);
@@ -153,59 +156,67 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
     run.close();
   });
 
-  it('creates no duplicate people or faces when killed between any two writes and restarted', async () => {
-    const photos = library(['obama', 'compreface_a', 'kit_harington']);
-    // analyse once, without writing, and start every crash from that store
-    immich = startFakeImmich({ version: '3.2.2', photos });
-    await immich.fake.ready();
-    const analysed = freshDb();
-    const prepare = await sidecar(analysed, { mode: 'suggest' });
-    await prepare.sync.cycle();
-    prepare.close();
-    immich.close();
-
-    const reference = async (crashAt: number | null) => {
+  it.each(['before', 'after'] as const)(
+    'creates no duplicate or empty people or faces when killed %s any write and restarted',
+    async (when) => {
+      const photos = library(['obama', 'compreface_a', 'kit_harington']);
+      // analyse once, without writing, and start every crash from that store
       immich = startFakeImmich({ version: '3.2.2', photos });
       await immich.fake.ready();
-      const db = freshDb();
-      for (const suffix of ['', '-wal', '-shm']) {
-        try {
-          copyFileSync(analysed + suffix, db + suffix);
-        } catch {
-          // no WAL left: fine
-        }
-      }
-      let writes = 0;
-      const crashing = await sidecar(db, {
-        onWrite: () => {
-          if (++writes === crashAt) throw new Error('killed between two writes');
-        },
-      });
-      if (crashAt !== null) await expect(crashing.sync.cycle()).rejects.toThrow('killed');
-      else await crashing.sync.cycle();
-      crashing.close(); // the process is gone; a new one opens the same store
-      const restarted = await sidecar(db);
-      await restarted.sync.cycle();
-      restarted.close();
-      const fake = immich.fake;
-      const state = {
-        people: fake.people().length,
-        faces: fake.allFaces().filter((f) => !f.deletedAt).length,
-        groups: [...peopleInImmich().values()].map((ids) => [...ids].sort().join()).sort(),
-        writes,
-      };
+      const analysed = freshDb();
+      const prepare = await sidecar(analysed, { mode: 'suggest' });
+      await prepare.sync.cycle();
+      prepare.close();
       immich.close();
-      immich = undefined;
-      return state;
-    };
 
-    const clean = await reference(null);
-    expect(clean.groups).toEqual(['compreface_a', 'kit_harington', 'obama']);
-    // 3 people and 14 faces: every one of those 17 writes is a crash point
-    expect(clean.writes).toBe(17);
-    for (let crashAt = 1; crashAt <= clean.writes; crashAt++) {
-      const state = await reference(crashAt);
-      expect({ ...state, writes: 0 }, `crash before write ${crashAt}`).toEqual({ ...clean, writes: 0 });
-    }
-  });
+      const reference = async (crashAt: number | null) => {
+        immich = startFakeImmich({ version: '3.2.2', photos });
+        await immich.fake.ready();
+        const db = freshDb();
+        for (const suffix of ['', '-wal', '-shm']) {
+          try {
+            copyFileSync(analysed + suffix, db + suffix);
+          } catch {
+            // no WAL left: fine
+          }
+        }
+        let writes = 0;
+        const kill = () => {
+          if (++writes === crashAt) throw new Error(`killed ${when} write ${crashAt}`);
+        };
+        const crashing = await sidecar(db, when === 'before' ? { onWrite: kill } : { afterWrite: kill });
+        if (crashAt !== null) await expect(crashing.sync.cycle()).rejects.toThrow('killed');
+        else await crashing.sync.cycle();
+        crashing.close(); // the process is gone; a new one opens the same store
+        const restarted = await sidecar(db);
+        await restarted.sync.cycle();
+        const pending = restarted.store.immich.intents().length;
+        restarted.close();
+        const fake = immich.fake;
+        const live = fake.allFaces().filter((f) => !f.deletedAt);
+        const state = {
+          people: fake.people().length,
+          emptyPeople: fake.people().filter((p) => !live.some((f) => f.personId === p.id)).length,
+          faces: live.length,
+          groups: [...peopleInImmich().values()].map((ids) => [...ids].sort().join()).sort(),
+          names: fake.people().map((p) => p.name),
+          pending,
+          writes,
+        };
+        immich.close();
+        immich = undefined;
+        return state;
+      };
+
+      const clean = await reference(null);
+      expect(clean).toMatchObject({ people: 3, emptyPeople: 0, faces: 14, names: ['', '', ''], pending: 0 });
+      expect(clean.groups).toEqual(['compreface_a', 'kit_harington', 'obama']);
+      // 3 people (each created, then named) and 14 faces: every one of those 20 writes is a crash point
+      expect(clean.writes).toBe(20);
+      for (let crashAt = 1; crashAt <= clean.writes; crashAt++) {
+        const state = await reference(crashAt);
+        expect({ ...state, writes: 0 }, `crash ${when} write ${crashAt}`).toEqual({ ...clean, writes: 0 });
+      }
+    },
+  );
 });

@@ -2,7 +2,9 @@ import type { AssetFaceResponseDto } from '@immich/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   assetsNeedingFaces,
+  orphanCandidates,
   planFaces,
+  planPendingPeople,
   planPeople,
   type FacesPlanInput,
   type PlanObservation,
@@ -231,5 +233,58 @@ describe('planFaces', () => {
     expect(() => planFaces({ people: [ALICE], observations: [observation('alice', 'a1', LEFT)] }, new Map())).toThrow(
       /no Immich faces given for asset a1/,
     );
+  });
+});
+
+describe('planPendingPeople', () => {
+  const three = (personId: string) => [1, 2, 3].map(() => observation(personId, 'a', LEFT));
+
+  it('adopts the first person found for one we still need, naming it ours, and removes every other', () => {
+    const ops = planPendingPeople(
+      [
+        { marker: 'm1', personId: 'p', immichId: 'i1' },
+        { marker: 'm2', personId: 'p', immichId: 'i2' },
+        { marker: 'm3', personId: 'gone', immichId: 'i3' },
+        { marker: 'm4', personId: 'linked', immichId: 'i4' },
+        { marker: 'm5', personId: 'few', immichId: 'i5' },
+        { marker: 'm6', personId: 'named', immichId: 'i6' },
+      ],
+      {
+        people: [person('p'), person('linked', { immichId: 'i0' }), person('few'), person('named', { name: 'Ann' })],
+        observations: [...three('p'), ...three('linked'), observation('few', 'a', LEFT)],
+        minFaces: 3,
+      },
+    );
+    expect(ops).toEqual([
+      { kind: 'adoptPerson', marker: 'm1', personId: 'p', immichId: 'i1', name: null },
+      { kind: 'removePerson', marker: 'm2', immichId: 'i2' },
+      { kind: 'removePerson', marker: 'm3', immichId: 'i3' },
+      { kind: 'removePerson', marker: 'm4', immichId: 'i4' },
+      { kind: 'removePerson', marker: 'm5', immichId: 'i5' },
+      { kind: 'adoptPerson', marker: 'm6', personId: 'named', immichId: 'i6', name: 'Ann' },
+    ]);
+  });
+});
+
+describe('orphanCandidates', () => {
+  it('names linked people with no clear face left to write and no face link of ours on them', () => {
+    const input: FacesPlanInput = {
+      people: [
+        person('busy', { immichId: 'i1' }),
+        person('blurred', { immichId: 'i2' }),
+        person('empty', { immichId: 'i3' }),
+        person('used', { immichId: 'i4' }),
+        person('unlinked'),
+      ],
+      observations: [
+        observation('busy', 'a', LEFT),
+        observation('blurred', 'a', RIGHT, { clear: false }),
+        observation('unlinked', 'b', LEFT),
+      ],
+    };
+    expect(orphanCandidates(input, new Set(['i4']))).toEqual([
+      { personId: 'blurred', immichId: 'i2' },
+      { personId: 'empty', immichId: 'i3' },
+    ]);
   });
 });

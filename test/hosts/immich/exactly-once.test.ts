@@ -1,0 +1,153 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ImmichClient,
+  ImmichUnavailableError,
+  ImmichUncertainWriteError,
+  type RetryPolicy,
+} from '../../../src/hosts/immich/client.js';
+import { checkServer } from '../../../src/hosts/immich/connection.js';
+import { ImmichSync } from '../../../src/service/immich-sync.js';
+import { Store } from '../../../src/store/store.js';
+import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
+import type { Fault } from '../../fakes/immich/faults.js';
+import type { OperationName } from '../../fakes/immich/operations.js';
+import { RecordedPerception } from '../../fakes/perception/index.js';
+import { FIXTURES, fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
+
+const silent = pino({ level: 'silent' });
+const retry = (timeoutMs: number): RetryPolicy => ({
+  attempts: 3,
+  baseDelayMs: 1,
+  maxDelayMs: 1,
+  timeoutMs,
+  sleep: async () => {},
+});
+const WRITES: OperationName[] = ['createPerson', 'createFace', 'updatePerson', 'reassignFacesById', 'deletePerson'];
+
+/** The 24 fixture portraits as Immich assets with readable ids: "<identity>~<n>". */
+function library(): Record<string, string> {
+  const photos: Record<string, string> = {};
+  for (const identity of readdirSync(join(FIXTURES, 'people')).sort()) {
+    readdirSync(join(FIXTURES, 'people', identity))
+      .sort()
+      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
+  }
+  return photos;
+}
+
+let immich: RunningFakeImmich | undefined;
+afterEach(() => {
+  immich?.close();
+  immich = undefined;
+});
+
+interface Outcome {
+  /** Live faces beyond the first on an asset (every fixture portrait shows one person). */
+  duplicateFaces: number;
+  /** Immich people without a live face. */
+  emptyPeople: number;
+  /** Each person's identities, sorted: the same groups as a fault-free run means the same people. */
+  groups: string[];
+  /** Writes whose reply the fault spoiled. */
+  spoiled: number;
+  pendingIntents: number;
+}
+
+/**
+ * Writes back the 24 portraits with `fault` on every write that `probability` picks (seeded), cycling until a cycle
+ * finishes (Immich unavailable ends a cycle, as in the daemon; an intent left waits for the next) plus one.
+ */
+async function writeBack(fault: Fault | null, probability: number, seed = 12, timeoutMs = 5000): Promise<Outcome> {
+  immich = startFakeImmich({ version: '3.2.2', photos: library() });
+  await immich.fake.ready();
+  const handle = fault ? immich.fake.injectFault(fault, { op: WRITES, probability, seed, times: Infinity }) : null;
+  const client = new ImmichClient(immich.baseUrl, immich.apiKey, retry(timeoutMs));
+  const info = await checkServer(client, 'manage', false);
+  const db = join(mkdtempSync(join(tmpdir(), 'once-')), 'people.db');
+  const store = Store.open(db);
+  const sync = new ImmichSync(
+    store,
+    client,
+    info,
+    new RecordedPerception(),
+    { mode: 'manage', writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: db },
+    silent,
+  );
+  let finished = false;
+  for (let cycle = 0; cycle < 5 && !finished; cycle++) {
+    try {
+      await sync.cycle();
+      finished = true;
+    } catch (error) {
+      if (!(error instanceof ImmichUnavailableError)) throw error;
+    }
+  }
+  expect(finished).toBe(true);
+  await sync.cycle();
+  const pendingIntents = store.immich.intents().length;
+  store.close();
+  const fake = immich.fake;
+  const live = fake.allFaces().filter((f) => !f.deletedAt);
+  const byPerson = new Map<string, Set<string>>();
+  for (const face of live) {
+    if (!face.personId) continue;
+    const ids = byPerson.get(face.personId) ?? new Set<string>();
+    ids.add(face.assetId.split('~')[0]);
+    byPerson.set(face.personId, ids);
+  }
+  return {
+    duplicateFaces: live.length - new Set(live.map((f) => f.assetId)).size,
+    emptyPeople: fake.people().filter((p) => !byPerson.has(p.id)).length,
+    groups: [...byPerson.values()].map((ids) => [...ids].sort().join()).sort(),
+    spoiled: handle?.hits ?? 0,
+    pendingIntents,
+  };
+}
+
+describe('ImmichClient: writes that create are not repeated blindly', () => {
+  it('answers an uncertain createPerson with ImmichUncertainWriteError after one try; retries a rename', async () => {
+    immich = startFakeImmich({ version: '3.2.2' });
+    const fake = immich.fake;
+    const client = new ImmichClient(immich.baseUrl, immich.apiKey, retry(5000));
+    fake.injectFault({ kind: 'status', status: 502 }, { op: 'createPerson' });
+    const failed = client.createPerson('Alice');
+    await expect(failed).rejects.toThrow(ImmichUncertainWriteError);
+    await expect(failed).rejects.toThrow('Immich answered 502');
+    expect(fake.requests({ op: 'createPerson' })).toHaveLength(1);
+    fake.injectFault({ kind: 'loseReply' }, { op: 'createPerson' });
+    await expect(client.createPerson('Bob')).rejects.toThrow(ImmichUncertainWriteError);
+    expect(fake.people().map((p) => p.name)).toEqual(['Bob']); // done once, not repeated
+    fake.injectFault({ kind: 'loseReply' }, { op: 'updatePerson' });
+    expect((await client.updatePerson(fake.people()[0].id, { name: 'Carol' })).name).toBe('Carol');
+    expect(fake.requests({ op: 'updatePerson' })).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('exactly-once writes against a fake Immich that loses replies', () => {
+  it('10 % of write replies lost after the write: no duplicate faces, no empty people, the clean run’s people', async () => {
+    const clean = await writeBack(null, 0);
+    expect(clean).toMatchObject({ duplicateFaces: 0, emptyPeople: 0, pendingIntents: 0 });
+    expect(clean.groups).toEqual(['alex_lacamoire', 'compreface_a', 'kit_harington', 'obama']);
+    immich!.close();
+    let spoiled = 0;
+    for (const seed of [12, 13, 14, 15]) {
+      const lossy = await writeBack({ kind: 'loseReply' }, 0.1, seed);
+      spoiled += lossy.spoiled;
+      expect({ ...lossy, spoiled: 0 }, `seed ${seed}`).toEqual({ ...clean, spoiled: 0 });
+      immich!.close();
+    }
+    expect(spoiled).toBeGreaterThanOrEqual(8);
+  }, 60_000);
+
+  it('write replies slower than the client timeout: no duplicate faces, no empty people, the same people', async () => {
+    const clean = await writeBack(null, 0);
+    immich!.close();
+    const slow = await writeBack({ kind: 'hangAfterCommit' }, 0.2, 12, 1000);
+    expect(slow.spoiled).toBeGreaterThan(0);
+    expect({ ...slow, spoiled: 0 }).toEqual({ ...clean, spoiled: 0 });
+  }, 60_000);
+});
