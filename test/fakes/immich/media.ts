@@ -45,8 +45,14 @@ async function render(source: ImageSource, size: RenditionSize): Promise<Rendere
   };
 }
 
+/**
+ * Renders are pure functions of (source, size), so every fake in the process shares them: the sidecar tests start a
+ * fresh fake for each of their dozens of crash points, and re-rendering the same previews cost most of their time.
+ */
+const RENDERS = new Map<string, Promise<Rendered>>();
+
 export class MediaCache {
-  private readonly cache = new Map<string, Promise<Rendered>>();
+  private readonly cache = RENDERS;
 
   get(source: ImageSource, size: RenditionSize): Promise<Rendered> {
     const key = `${sourceKey(source)}:${size}`;
