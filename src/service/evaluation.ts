@@ -32,7 +32,8 @@
  *     value nearest the default, then the lower.
  *   Metrics: BCubed P/R/F (the headline), pairwise P/R/F, NMI, identities, impure clusters (people holding
  *   labelled faces of two or more identities), unassigned labelled faces (over labelled faces); clusters,
- *   singleton clusters, junk people and unassigned background faces (over every face).
+ *   singleton clusters, junk people (of any size, and of two or more faces) and unassigned background faces (over
+ *   every face).
  * - Open-set assignment, deterministic split: identities sorted by name; every third one (index % 3 === 2) is
  *   held out entirely, as is any identity with a single face. Of every other identity the first ceil(n/2)
  *   faces by file name are enrolled and the rest are queries; all faces of held-out identities are "unseen"
@@ -61,7 +62,7 @@
  *                      "oracleRange": [lo, hi] | null,
  *                      "bcubed": {"precision", "recall", "f"}, "pairwise": {"precision", "recall", "f"},
  *                      "nmi", "clusters", "singletonClusters", "unassigned", "unassignedBackground",
- *                      "junkPeople", "identities", "impureClusters",
+ *                      "junkPeople", "junkPeopleOfTwoOrMore", "identities", "impureClusters",
  *                      "suggestions": {"total", "correct", "bcubedIfCorrectAccepted": {"precision", "recall", "f"}}
  *                                     | null}],
  *      "openSet": {"enrolledIdentities": ["..."], "unseenIdentities": ["..."], "enrolledFaces": 8,

@@ -5,6 +5,13 @@ import type { EvaluationReport } from './types.js';
 const fixed = (v: number, digits = 3): string => v.toFixed(digits);
 const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
 
+/** Up to ten names, then how many more. */
+function listed(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, 10).join(', ');
+  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>
@@ -72,6 +79,7 @@ export function formatReport(report: EvaluationReport): string {
         'single',
         'unassigned',
         'junk',
+        'junk>=2',
         'impure',
       ],
       report.clustering.map((r) => [
@@ -87,6 +95,7 @@ export function formatReport(report: EvaluationReport): string {
         String(r.singletonClusters),
         String(r.unassigned),
         String(r.junkPeople),
+        String(r.junkPeopleOfTwoOrMore),
         String(r.impureClusters),
       ]),
     ),
@@ -99,7 +108,10 @@ export function formatReport(report: EvaluationReport): string {
         `right ones would reach BCubed F ${fixed(sg.bcubedIfCorrectAccepted.f)}`,
     );
   }
-  out.push('unassigned: labelled faces without a person; junk: people more than half of whose faces are background.');
+  out.push(
+    'unassigned: labelled faces without a person; junk: people more than half of whose faces are background ' +
+      '(junk>=2: of two or more faces).',
+  );
   out.push(
     '* oracle: the threshold (a coarse grid over [0, 1] plus the default, refined around the best) that ' +
       'maximises BCubed F on these labels.',
@@ -116,7 +128,7 @@ export function formatReport(report: EvaluationReport): string {
   out.push(
     `open-set assignment: ${o.enrolledFaces} faces of ${o.enrolledIdentities.length} identities enrolled; ` +
       `${o.methods[0]?.queries ?? 0} queries (${o.methods[0]?.known ?? 0} known, ${o.methods[0]?.unseen ?? 0} unseen: ` +
-      `${o.unseenIdentities.join(', ') || 'none'})`,
+      `${listed(o.unseenIdentities)})`,
   );
   out.push(
     table(

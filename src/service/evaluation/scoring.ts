@@ -24,7 +24,10 @@ function impureClusters(predicted: Int32Array, truth: Int32Array): number {
 }
 
 /** People, singleton people and junk people (more than half background faces), over every face. */
-function people(predicted: Int32Array, truth: Int32Array): { clusters: number; singletons: number; junk: number } {
+function people(
+  predicted: Int32Array,
+  truth: Int32Array,
+): { clusters: number; singletons: number; junk: number; junkOfTwoOrMore: number } {
   const size = new Map<number, number>();
   const background = new Map<number, number>();
   for (let i = 0; i < predicted.length; i++) {
@@ -35,11 +38,14 @@ function people(predicted: Int32Array, truth: Int32Array): { clusters: number; s
   }
   let singletons = 0;
   let junk = 0;
+  let junkOfTwoOrMore = 0;
   for (const [p, s] of size) {
     if (s === 1) singletons++;
-    if (2 * (background.get(p) ?? 0) > s) junk++;
+    if (2 * (background.get(p) ?? 0) <= s) continue;
+    junk++;
+    if (s >= 2) junkOfTwoOrMore++;
   }
-  return { clusters: size.size, singletons, junk };
+  return { clusters: size.size, singletons, junk, junkOfTwoOrMore };
 }
 
 export type RowHead = Pick<ClusteringRow, 'method' | 'setting' | 'name' | 'parameter' | 'oracleRange'>;
@@ -65,6 +71,7 @@ export function clusteringRow(
     unassigned: s.unassigned,
     unassignedBackground,
     junkPeople: counts.junk,
+    junkPeopleOfTwoOrMore: counts.junkOfTwoOrMore,
     identities: s.identities,
     impureClusters: impureClusters(predicted, p.truth),
     suggestions,

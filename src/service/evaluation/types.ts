@@ -68,8 +68,10 @@ export interface ClusteringRow {
   unassigned: number;
   /** Background (unlabelled) faces the method left without a person. */
   unassignedBackground: number;
-  /** Predicted people most of whose faces (more than half) are background faces. */
+  /** Predicted people most of whose faces (more than half) are background faces: a lone bystander counts. */
   junkPeople: number;
+  /** Of those, the people with two or more faces: a bystander (or a mix) made into someone to name. */
+  junkPeopleOfTwoOrMore: number;
   identities: number;
   /** Predicted people holding labelled faces of two or more identities (false merges). */
   impureClusters: number;
