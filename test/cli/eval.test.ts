@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../../src/cli/eval.js';
 import type { EvaluationReport } from '../../src/service/evaluation.js';
+import { RecordedPerception } from '../fakes/perception/index.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
 describe('immich-people eval', () => {
@@ -43,8 +44,9 @@ describe('immich-people eval', () => {
       err.push(String(chunk));
       return true;
     });
-    const json = join(mkdtempSync(join(tmpdir(), 'eval-')), 'eval.json');
-    expect(await evalCommand([fixture('people'), '--json', json])).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'eval-'));
+    const json = join(dir, 'eval.json');
+    expect(await evalCommand([fixture('people'), '--json', json, '--cache', join(dir, 'cache')])).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as EvaluationReport;
     const text = out.join('');
 
@@ -52,7 +54,8 @@ describe('immich-people eval', () => {
     expect(report.dataset.identities).toBe(8);
     expect(report.dataset.images).toBe(24);
     expect(report.dataset.faces + report.dataset.missed.length).toBe(24);
-    expect(report.faces).toHaveLength(report.dataset.faces);
+    expect(report.faces.filter((f) => f.labelled)).toHaveLength(report.dataset.faces);
+    expect(report.faces).toHaveLength(report.dataset.faces + report.dataset.backgroundFaces);
     expect(report.verification!.auc).toBeGreaterThanOrEqual(0.99);
 
     // ours: precise, and no cluster holding two fixture identities
@@ -61,7 +64,7 @@ describe('immich-people eval', () => {
     expect(ours.impureClusters).toBe(0);
     const members = new Map<number, Set<string>>();
     for (const f of report.faces) {
-      if (f.ours < 0) continue;
+      if (f.ours < 0 || !f.labelled) continue;
       members.set(f.ours, (members.get(f.ours) ?? new Set<string>()).add(f.identity));
     }
     expect([...members.values()].every((ids) => ids.size === 1)).toBe(true);
@@ -84,6 +87,25 @@ describe('immich-people eval', () => {
     expect(text).toContain('ours: the app (recognise), defaults');
     expect(text).toContain('* Ente greedy');
     expect(text).toContain('nearest exemplar (assignNearest)');
-    expect(err.join('')).toMatch(/24 images embedded/);
+    expect(err.join('')).toMatch(/24 images perceived/);
+  });
+
+  it.skipIf(!HAS_FIXTURES)('a second run on the same folder reads the cache and runs no model', async () => {
+    const err: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      return true;
+    });
+    const perception = new RecordedPerception();
+    const dir = mkdtempSync(join(tmpdir(), 'eval-'));
+    const args = [fixture('people'), '--cache', join(dir, 'cache'), '--json', join(dir, 'eval.json')];
+    expect(await evalCommand(args, () => Promise.resolve(perception))).toBe(0);
+    expect(perception.calls).toBe(24);
+    const first = readFileSync(join(dir, 'eval.json'), 'utf8');
+    expect(await evalCommand(args, () => Promise.resolve(perception))).toBe(0);
+    expect(perception.calls).toBe(24);
+    expect(readFileSync(join(dir, 'eval.json'), 'utf8')).toBe(first);
+    expect(err.join('')).toMatch(/24 images perceived in [\d.]+ s \(24 from the cache/);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { enteGreedy } from '../../src/recognition/baselines/ente-greedy.js';
-import { hacAverage } from '../../src/recognition/baselines/hac-average.js';
-import { immichDbscan } from '../../src/recognition/baselines/immich-dbscan.js';
+import { enteGreedy, enteGreedyOnSimilarity } from '../../src/recognition/baselines/ente-greedy.js';
+import { cutDendrogram, hacAverage, hacDendrogram } from '../../src/recognition/baselines/hac-average.js';
+import { immichDbscan, immichDbscanOnSimilarity } from '../../src/recognition/baselines/immich-dbscan.js';
+import { similarityMatrix, subMatrix } from '../../src/recognition/baselines/similarity.js';
 import { matrixFromRows, type VectorMatrix } from '../../src/recognition/vectors.js';
 import { angle, gaussian, mulberry32, randomUnit, samePartition } from './helpers.js';
 
@@ -89,5 +90,38 @@ describe('hacAverage', () => {
     for (const t of [0.2, 0.5, 0.8, 1.0]) {
       expect(samePartition(hacAverage(m, { maxDistance: t }), naiveAverage(m, t))).toBe(true);
     }
+  });
+});
+
+describe('the shared similarity matrix', () => {
+  it('is symmetric with a unit diagonal, and a subset keeps its pairs', () => {
+    const sim = similarityMatrix(at(0, 60, 90));
+    expect(sim.count).toBe(3);
+    expect(sim.data[0 * 3 + 1]).toBeCloseTo(0.5, 6);
+    expect(sim.data[1 * 3 + 0]).toBe(sim.data[0 * 3 + 1]);
+    expect([sim.data[0], sim.data[4], sim.data[8]]).toEqual([1, 1, 1]);
+    const sub = subMatrix(sim, [2, 0]);
+    expect(Array.from(sub.data)).toEqual([1, sim.data[2 * 3 + 0], sim.data[0 * 3 + 2], 1]);
+  });
+
+  it('one HAC dendrogram serves every cut', () => {
+    const vectors = at(0, 10, 20, 90, 100, 200);
+    const merges = hacDendrogram(similarityMatrix(vectors));
+    expect(merges).toHaveLength(5);
+    for (const t of [0, 0.01, 0.2, 0.5, 1, 2]) {
+      expect(Array.from(cutDendrogram(6, merges, t)), `cut ${t}`).toEqual(
+        Array.from(hacAverage(vectors, { maxDistance: t })),
+      );
+    }
+    expect(Array.from(cutDendrogram(6, merges, -1))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(cutDendrogram(6, merges, 2))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(cutDendrogram(6, merges, 0.1))).toEqual([0, 0, 0, 1, 1, 2]);
+  });
+
+  it('the baselines give the same labels from the matrix as from the vectors', () => {
+    const vectors = at(-58, 0, 5, 10, 150, 155, 240, 28, 32);
+    const sim = similarityMatrix(vectors);
+    expect(immichDbscanOnSimilarity(sim, { maxDistance: 0.3 })).toEqual(immichDbscan(vectors, { maxDistance: 0.3 }));
+    expect(enteGreedyOnSimilarity(sim, { minSimilarity: 0.9 })).toEqual(enteGreedy(vectors, { minSimilarity: 0.9 }));
   });
 });

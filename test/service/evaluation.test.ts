@@ -60,8 +60,15 @@ const row = (report: EvaluationReport, method: ClusteringRow['method'], setting:
 
 describe('evaluation harness', () => {
   it('scores perfectly separated identities as perfect, for us and every baseline', () => {
-    const report = evaluate(synthetic({}), [], { sweepStep: 0.05 });
-    expect(report.dataset).toEqual({ identities: 10, images: 60, faces: 60, clearFaces: 60, missed: [] });
+    const report = evaluate(synthetic({}), [], { coarseStep: 0.05 });
+    expect(report.dataset).toEqual({
+      identities: 10,
+      images: 60,
+      faces: 60,
+      clearFaces: 60,
+      backgroundFaces: 0,
+      missed: [],
+    });
 
     const v = report.verification!;
     expect(v.genuinePairs).toBe(10 * 15);
@@ -144,7 +151,7 @@ describe('evaluation harness', () => {
       face('alice', 'a_5.jpg', 0),
       face('alice', 'a_4.jpg', 0),
     ];
-    const report = evaluate(faces, [], { sweepStep: 0.1 });
+    const report = evaluate(faces, [], { coarseStep: 0.05 });
     const o = report.openSet;
     // carol is index 2 (held out), dave has a single face
     expect(o.enrolledIdentities).toEqual(['alice', 'bob', 'erin']);
@@ -162,12 +169,12 @@ describe('evaluation harness', () => {
 
     // the input order changes nothing, anywhere in the report
     const shuffled = [...faces].reverse();
-    expect(evaluate(shuffled, [], { sweepStep: 0.1 })).toEqual(report);
+    expect(evaluate(shuffled, [], { coarseStep: 0.05 })).toEqual(report);
   });
 
   it('gives every oracle at least the BCubed F of its default, on overlapping identities', () => {
     const faces = synthetic({ identities: 12, perIdentity: 5, dim: 24, sigma: 1.1, seed: 3, centers: 'random' });
-    const report = evaluate(faces, [], { sweepStep: 0.02 });
+    const report = evaluate(faces, [], { coarseStep: 0.05 });
     for (const method of ['immich', 'ente', 'hac'] as const) {
       const d = row(report, method, 'default');
       const o = row(report, method, 'oracle');
@@ -203,8 +210,15 @@ describe('evaluation harness', () => {
       f.file.endsWith('_4.jpg') ? { ...f, clear: false } : f,
     );
     const missed = [{ identity: 'id01', file: 'id01_9.jpg', reason: 'no face' }];
-    const report = evaluate(faces, missed, { sweepStep: 0.1 });
-    expect(report.dataset).toEqual({ identities: 4, images: 17, faces: 16, clearFaces: 12, missed });
+    const report = evaluate(faces, missed, { coarseStep: 0.05 });
+    expect(report.dataset).toEqual({
+      identities: 4,
+      images: 17,
+      faces: 16,
+      clearFaces: 12,
+      backgroundFaces: 0,
+      missed,
+    });
 
     const ours = row(report, 'ours', 'default');
     expect(ours.unassigned).toBe(4);
@@ -234,7 +248,7 @@ describe('evaluation harness', () => {
 
   it('survives sets too small for verification', () => {
     const one = synthetic({ identities: 1, perIdentity: 3, dim: 8 });
-    const report = evaluate(one, [], { sweepStep: 0.25 });
+    const report = evaluate(one, [], { coarseStep: 0.05 });
     expect(report.verification).toBeNull();
     expect(row(report, 'ours', 'default').bcubed.f).toBe(1);
     expect(report.openSet.enrolledIdentities).toEqual(['id00']);
@@ -244,5 +258,70 @@ describe('evaluation harness', () => {
     expect(empty.dataset).toMatchObject({ identities: 0, images: 1, faces: 0 });
     expect(empty.verification).toBeNull();
     expect(empty.openSet.methods[0]).toMatchObject({ queries: 0, assigned: 0 });
+  });
+
+  it('clusters background faces with everyone but scores only the labelled ones, and counts junk people', () => {
+    const gauss = normal(prng(11));
+    const labelled = synthetic({ identities: 6, perIdentity: 5, dim: 32, seed: 5 });
+    // a bystander (center e31) behind the subject of every photo of id00..id02: 15 background faces
+    const bystander = new Float32Array(32);
+    bystander[31] = 1;
+    const background: LabelledFace[] = labelled
+      .filter((f) => ['id00', 'id01', 'id02'].includes(f.identity))
+      .map((f) => ({ ...f, face: 1, labelled: false, vector: noisy(bystander, 0.1, gauss) }));
+    // and one lone bystander (center e30) behind id03
+    const lone = new Float32Array(32);
+    lone[30] = 1;
+    background.push({ ...labelled.find((f) => f.identity === 'id03')!, face: 2, labelled: false, vector: lone });
+    const report = evaluate([...labelled, ...background]);
+    const alone = evaluate(labelled);
+    expect(report.dataset).toMatchObject({ identities: 6, images: 30, faces: 30, backgroundFaces: 16 });
+    // verification is over the labelled faces only
+    expect(report.verification!.genuinePairs).toBe(alone.verification!.genuinePairs);
+    expect(report.verification!.impostorPairs).toBe(alone.verification!.impostorPairs);
+    expect(report.faces).toHaveLength(46);
+    expect(report.faces.filter((f) => !f.labelled).every((f) => f.face > 0)).toBe(true);
+    // the bystander becomes one person of background faces: a junk person, never a false merge. The lone one is
+    // a junk person of one face for HAC (every face gets a cluster) and unassigned for us (no gallery person)
+    const expected = { ours: [7, 1, 1, 1], hac: [8, 2, 1, 0] };
+    for (const method of ['ours', 'hac'] as const) {
+      const r = row(report, method, 'default');
+      expect(r.bcubed, method).toEqual({ precision: 1, recall: 1, f: 1 });
+      expect([r.impureClusters, r.unassigned], method).toEqual([0, 0]);
+      expect([r.clusters, r.junkPeople, r.junkPeopleOfTwoOrMore, r.unassignedBackground], method).toEqual(
+        expected[method],
+      );
+      const bystanders = new Set(report.faces.filter((f) => !f.labelled && f.face === 1).map((f) => f[method]));
+      expect(bystanders.size, method).toBe(1);
+    }
+    // background faces are not scored: every default row scores as it does without the bystander
+    for (const r of report.clustering) {
+      const same = alone.clustering.find((a) => a.method === r.method && a.setting === r.setting)!;
+      if (r.setting === 'default') expect(r.bcubed, r.name).toEqual(same.bcubed);
+    }
+    // the open set never sees a background face
+    expect(report.openSet).toEqual(alone.openSet);
+  });
+
+  it('refines the oracle on the fine grid around the best coarse value', () => {
+    const faces = synthetic({ identities: 12, perIdentity: 5, dim: 24, sigma: 1.1, seed: 3, centers: 'random' });
+    const coarseOnly = evaluate(faces, [], { coarseStep: 0.05, fineStep: 0.05 });
+    const refined = evaluate(faces, [], { coarseStep: 0.05, fineStep: 0.01 });
+    for (const method of ['immich', 'ente', 'hac'] as const) {
+      const c = row(coarseOnly, method, 'oracle');
+      const f = row(refined, method, 'oracle');
+      expect(f.bcubed.f, method).toBeGreaterThanOrEqual(c.bcubed.f);
+      expect(Math.abs(f.parameter!.value - c.parameter!.value), method).toBeLessThanOrEqual(0.05 + 1e-9);
+      // a grid value: a multiple of 0.01, or the default
+      const v = f.parameter!.value;
+      const d = row(refined, method, 'default').parameter!.value;
+      expect(Math.abs(v * 100 - Math.round(v * 100)) < 1e-6 || v === d, method).toBe(true);
+    }
+    // the 12-identity set has room to gain: at least one baseline's refined oracle is off the coarse grid
+    const offGrid = (['immich', 'ente', 'hac'] as const).some((m) => {
+      const v = row(refined, m, 'oracle').parameter!.value;
+      return Math.abs(v * 20 - Math.round(v * 20)) > 1e-6;
+    });
+    expect(offGrid).toBe(true);
   });
 });

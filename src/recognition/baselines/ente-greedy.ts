@@ -5,10 +5,12 @@
  * at least the threshold — 0.76, or 0.84 when that earlier face is a "bad" face — and joins its
  * cluster; with no such face it starts a new cluster. Single-linkage chaining; every face gets a
  * cluster (Ente hides small ones only in the UI). Strict ">" for the running best, as in Ente, so
- * ties keep the later face. O(n²·dim); Ente's 10,000-face batching with overlap is not modelled.
+ * ties keep the later face. O(n²) over a precomputed similarity matrix (`enteGreedyOnSimilarity`, what the
+ * eval's sweeps share), O(n²·dim) from vectors; Ente's 10,000-face batching with overlap is not modelled.
  */
 
 import type { VectorMatrix } from '../vectors.js';
+import { similarityMatrix, type SimilarityMatrix } from './similarity.js';
 
 /** Ente's kRecommendedDistanceThreshold 0.24 as a similarity; calibrated for MobileFaceNet 192-D, not our embedder. */
 export const ENTE_MIN_SIMILARITY = 0.76;
@@ -24,20 +26,23 @@ export interface EnteOptions {
 
 /** Cluster label per face (0.. in creation order). Rows must be L2-normalised. */
 export function enteGreedy(vectors: VectorMatrix, options: EnteOptions = {}): Int32Array {
+  return enteGreedyOnSimilarity(similarityMatrix(vectors), options);
+}
+
+/** The same, over a precomputed similarity matrix. */
+export function enteGreedyOnSimilarity(similarity: SimilarityMatrix, options: EnteOptions = {}): Int32Array {
   const good = options.minSimilarity ?? ENTE_MIN_SIMILARITY;
   const bad = options.badFaceMinSimilarity ?? ENTE_BAD_FACE_MIN_SIMILARITY;
   const badFace = options.badFace;
-  const { dim, count: n, data } = vectors;
+  const { count: n, data } = similarity;
   const labels = new Int32Array(n);
   let clusters = 0;
   for (let i = 0; i < n; i++) {
-    const oi = i * dim;
+    const oi = i * n;
     let nn = -1;
     let nnSim = 0;
     for (let j = i - 1; j >= 0; j--) {
-      const oj = j * dim;
-      let s = 0;
-      for (let t = 0; t < dim; t++) s += data[oi + t] * data[oj + t];
+      const s = data[oi + j];
       if (s <= nnSim) continue;
       if (s < (badFace !== undefined && badFace[j] ? bad : good)) continue;
       nn = j;

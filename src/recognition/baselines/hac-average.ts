@@ -3,11 +3,14 @@
  * (1 − dot), cut at `maxDistance`: two clusters end up together when the dendrogram joins them at a
  * height <= maxDistance. Built with the nearest-neighbour-chain algorithm (exact for average
  * linkage, which is reducible), ties broken by lower index. O(n²) time and O(n²) memory (a
- * Float32 condensed distance matrix: 10k faces ≈ 200 MB) — an evaluation baseline, not for libraries.
+ * Float32 n×n distance matrix: 4k faces ≈ 64 MB) — an evaluation baseline, not for libraries.
+ * Average linkage has no inversions, so one dendrogram (`hacDendrogram`) serves every cut
+ * (`cutDendrogram`): a threshold sweep builds it once.
  */
 
 import type { VectorMatrix } from '../vectors.js';
 import { findRoot, identityParents, labelsFromRoots } from '../union-find.js';
+import { similarityMatrix, type SimilarityMatrix } from './similarity.js';
 
 /** Cut at cos 0.40 (distance 0.60): models.md's suggested clustering level for our embedder. */
 export const HAC_AVERAGE_MAX_DISTANCE = 0.6;
@@ -16,25 +19,35 @@ export interface HacAverageOptions {
   maxDistance?: number;
 }
 
+/** One merge of the dendrogram: clusters represented by rows `a` < `b` join at cosine distance `height`. */
+export interface HacMerge {
+  a: number;
+  b: number;
+  height: number;
+}
+
 /** Cluster label per row (0.. in order of smallest member). Rows must be L2-normalised. */
 export function hacAverage(vectors: VectorMatrix, options: HacAverageOptions = {}): Int32Array {
-  const maxDistance = options.maxDistance ?? HAC_AVERAGE_MAX_DISTANCE;
-  const { dim, count: n, data } = vectors;
-  const parent = identityParents(n);
-  if (n < 2) return labelsFromRoots(parent, () => true);
-  const idx = (i: number, j: number): number => {
-    const a = i < j ? i : j;
-    const b = i < j ? j : i;
-    return a * n - (a * (a + 1)) / 2 + (b - a - 1);
-  };
-  const dist = new Float32Array((n * (n - 1)) / 2);
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < dim; t++) s += data[i * dim + t] * data[j * dim + t];
-      dist[idx(i, j)] = 1 - s;
-    }
+  const merges = hacDendrogram(similarityMatrix(vectors));
+  return cutDendrogram(vectors.count, merges, options.maxDistance ?? HAC_AVERAGE_MAX_DISTANCE);
+}
+
+/** Labels after joining every merge at height <= maxDistance (0.. in order of smallest member). */
+export function cutDendrogram(count: number, merges: readonly HacMerge[], maxDistance: number): Int32Array {
+  const parent = identityParents(count);
+  for (const m of merges) {
+    if (m.height <= maxDistance) parent[findRoot(parent, m.b)] = findRoot(parent, m.a);
   }
+  return labelsFromRoots(parent, () => true);
+}
+
+/** The n − 1 merges of average-linkage HAC on cosine distance, in the order the NN-chain makes them. */
+export function hacDendrogram(similarity: SimilarityMatrix): HacMerge[] {
+  const { count: n } = similarity;
+  const merges: HacMerge[] = [];
+  if (n < 2) return merges;
+  const dist = new Float32Array(n * n);
+  for (let k = 0; k < n * n; k++) dist[k] = 1 - similarity.data[k];
   const size = new Int32Array(n).fill(1);
   const active = new Uint8Array(n).fill(1);
   const chain: number[] = [];
@@ -49,18 +62,19 @@ export function hacAverage(vectors: VectorMatrix, options: HacAverageOptions = {
     const prev = chain.length >= 2 ? chain[chain.length - 2] : -1;
     let b = -1;
     let best = Infinity;
+    const oa = a * n;
     for (let k = 0; k < n; k++) {
       if (k === a || !active[k]) continue;
-      const d = dist[idx(a, k)];
+      const d = dist[oa + k];
       if (d < best) {
         best = d;
         b = k;
       }
     }
     // Prefer the previous chain element on a tie, so the chain always ends in a reciprocal pair.
-    if (prev >= 0 && dist[idx(a, prev)] <= best) {
+    if (prev >= 0 && dist[oa + prev] <= best) {
       b = prev;
-      best = dist[idx(a, prev)];
+      best = dist[oa + prev];
     }
     if (b !== prev) {
       chain.push(b);
@@ -74,12 +88,14 @@ export function hacAverage(vectors: VectorMatrix, options: HacAverageOptions = {
     const sb = size[b];
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === a || k === b) continue;
-      dist[idx(a, k)] = (sa * dist[idx(a, k)] + sb * dist[idx(b, k)]) / (sa + sb);
+      const d = (sa * dist[a * n + k] + sb * dist[b * n + k]) / (sa + sb);
+      dist[a * n + k] = d;
+      dist[k * n + a] = d;
     }
     size[a] = sa + sb;
     active[b] = 0;
     remaining--;
-    if (best <= maxDistance) parent[findRoot(parent, b)] = findRoot(parent, a);
+    merges.push({ a, b, height: best });
   }
-  return labelsFromRoots(parent, () => true);
+  return merges;
 }

@@ -11,11 +11,13 @@
  * 4. person = that of the first match (nearest first) that already has one; else that of the
  *    nearest face with a person within maxDistance; else, for a core face, a new person.
  *    A deferred (non-core) face that finds no person stays unassigned (noise).
- * Order-dependent by design, like Immich. O(n²·dim): every face scans all faces (Immich uses a
- * vector index; this replay is exact and meant for evaluation sets).
+ * Order-dependent by design, like Immich. Every face scans all faces (Immich uses a vector index; this replay
+ * is exact and meant for evaluation sets): O(n²) over a precomputed similarity matrix
+ * (`immichDbscanOnSimilarity`, what the eval's sweeps share), O(n²·dim) from vectors.
  */
 
 import type { VectorMatrix } from '../vectors.js';
+import { similarityMatrix, type SimilarityMatrix } from './similarity.js';
 
 /** Immich's default max recognition distance (cosine), calibrated for InsightFace ArcFace R50 (buffalo_l), not our embedder. */
 export const IMMICH_MAX_DISTANCE = 0.5;
@@ -29,9 +31,14 @@ export interface ImmichOptions {
 
 /** Person label per face (0.. in creation order), -1 = unassigned. Rows must be L2-normalised. */
 export function immichDbscan(vectors: VectorMatrix, options: ImmichOptions = {}): Int32Array {
+  return immichDbscanOnSimilarity(similarityMatrix(vectors), options);
+}
+
+/** The same, over a precomputed similarity matrix. */
+export function immichDbscanOnSimilarity(similarity: SimilarityMatrix, options: ImmichOptions = {}): Int32Array {
   const maxDistance = options.maxDistance ?? IMMICH_MAX_DISTANCE;
   const minFaces = options.minFaces ?? IMMICH_MIN_FACES;
-  const { dim, count: n, data } = vectors;
+  const { count: n, data } = similarity;
   const person = new Int32Array(n).fill(-1);
   const dist = new Float64Array(n);
   const matchI = new Int32Array(Math.max(1, minFaces));
@@ -39,13 +46,8 @@ export function immichDbscan(vectors: VectorMatrix, options: ImmichOptions = {})
   let people = 0;
 
   const distancesFrom = (i: number): void => {
-    const oi = i * dim;
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      const oj = j * dim;
-      for (let t = 0; t < dim; t++) s += data[oi + t] * data[oj + t];
-      dist[j] = 1 - s;
-    }
+    const oi = i * n;
+    for (let j = 0; j < n; j++) dist[j] = 1 - data[oi + j];
   };
   /** Fills matchI/matchD with the nearest `minFaces` within maxDistance; returns how many. */
   const nearestMatches = (): number => {
