@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { metricsText, type DaemonStatus } from './status.js';
 
-/** /health, /status and /metrics on `port`; resolves once listening. */
-export function startStatusServer(port: number, status: () => DaemonStatus, host = '0.0.0.0'): Promise<Server> {
+/** /health, /status and /metrics on `host`:`port`; resolves once listening. */
+export function startStatusServer(port: number, status: () => DaemonStatus, host: string): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const current = status();

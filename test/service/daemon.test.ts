@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { Daemon, isFatal } from '../../src/service/daemon.js';
 import { startStatusServer } from '../../src/service/http.js';
 import type { Server } from 'node:http';
@@ -97,6 +98,17 @@ describe('Daemon', () => {
 });
 
 describe('status endpoint', () => {
+  it('listens on the address it is given, loopback by default', async () => {
+    const daemon = new Daemon(
+      async () => ({ analysed: 0, failed: 0, peopleCreated: 0, facesWritten: 0 }),
+      counts,
+      options,
+      silent,
+    );
+    server = await startStatusServer(0, () => daemon.status, loadConfig({ env: {} }).server.host);
+    expect(server.address()).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
+  });
+
   it('serves /health, /status and Prometheus /metrics', async () => {
     const daemon = new Daemon(
       async () => ({ analysed: 5, failed: 0, peopleCreated: 2, facesWritten: 7 }),
