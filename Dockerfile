@@ -24,11 +24,14 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 # glibc's per-thread arenas grow with every decoded preview; two arenas cut peak RSS 356 → 287 MB in the bench.
 # ORT_DISABLE_TELEMETRY: nothing leaves the machine, whatever the entry point (the code forces it too: src/privacy.ts)
+# IMMICH_PEOPLE_HOST: the status port listens on loopback by default; in a container it must answer on the container's
+# own address, for compose's port mapping and other containers (outside, map it to 127.0.0.1:3031 to keep it local)
 ENV NODE_ENV=production \
     ORT_DISABLE_TELEMETRY=1 \
     MALLOC_ARENA_MAX=2 \
     IMMICH_PEOPLE_DB=/data/immich-people.db \
-    IMMICH_PEOPLE_PORT=3031
+    IMMICH_PEOPLE_PORT=3031 \
+    IMMICH_PEOPLE_HOST=0.0.0.0
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -106,8 +106,9 @@ async function runSidecar(options: { once?: true; db?: string }, deps: RunDepend
     { pollSeconds: config.immich.pollSeconds, reclusterAt: config.immich.reclusterAt },
     log,
   );
-  const server =
-    !once && config.server.port > 0 ? await startStatusServer(config.server.port, () => daemon.status) : null;
+  const { port, host } = config.server;
+  const server = !once && port > 0 ? await startStatusServer(port, () => daemon.status, host) : null;
+  if (server) log.info({ host, port }, 'serving /health, /status and /metrics');
   const stop = () => {
     log.info('stopping after the cycle in flight');
     daemon.stop();

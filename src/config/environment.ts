@@ -19,6 +19,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'IMMICH_PEOPLE_RECLUSTER_AT', path: ['immich', 'reclusterAt'], kind: 'string' },
   { variable: 'IMMICH_PEOPLE_TAGS', path: ['immich', 'tags'], kind: 'boolean' },
   { variable: 'IMMICH_PEOPLE_PORT', path: ['server', 'port'], kind: 'number' },
+  { variable: 'IMMICH_PEOPLE_HOST', path: ['server', 'host'], kind: 'string' },
   { variable: 'IMMICH_PEOPLE_MODELS_DIR', path: ['models', 'dir'], kind: 'string' },
   { variable: 'IMMICH_PEOPLE_THREADS', path: ['models', 'intraOpThreads'], kind: 'number' },
   { variable: 'IMMICH_PEOPLE_FACE_BACKEND', path: ['perception', 'faceBackend'], kind: 'string' },

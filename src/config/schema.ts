@@ -34,6 +34,12 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Port of /health, /status and /metrics; 0 turns the endpoint off. */
       port: z.number().int().min(0).max(65535).default(3031),
+      /**
+       * Address it listens on. Loopback by default: /status tells anyone who can reach it how big the library is and
+       * when it syncs. The image sets 0.0.0.0 (IMMICH_PEOPLE_HOST): compose's port mapping and the other containers
+       * reach it on the container's own address, not its loopback.
+       */
+      host: z.string().min(1).default('127.0.0.1'),
     })
     .prefault({}),
   models: z

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { newStatus, type DaemonStatus } from './status.js';
+import { describeProgress, ProgressMeter } from './progress.js';
+import { cycleError, newStatus, type DaemonStatus } from './status.js';
 
 export interface CycleResult {
   analysed: number;
@@ -12,7 +13,12 @@ export interface DaemonOptions {
   pollSeconds: number;
   /** HH:MM, local time: the first cycle after it each day re-clusters from scratch. */
   reclusterAt: string;
+  /** How often a long cycle logs where it stands (default PROGRESS_LOG_SECONDS). */
+  progressLogSeconds?: number;
 }
+
+/** A cycle in flight logs its progress this often, so a first cycle over a big library is never silent. */
+export const PROGRESS_LOG_SECONDS = 10;
 
 type Cycle = (options: {
   recluster: boolean;
@@ -31,6 +37,7 @@ export class Daemon {
   private stopping = false;
   private wake: (() => void) | null = null;
   private lastReclusterDay: string | null = null;
+  private readonly meter: ProgressMeter;
 
   constructor(
     private readonly cycle: Cycle,
@@ -38,7 +45,9 @@ export class Daemon {
     private readonly options: DaemonOptions,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.meter = new ProgressMeter(() => this.now().getTime());
+  }
 
   /** True once per day, for the first cycle at or after reclusterAt. */
   nightlyDue(): boolean {
@@ -56,10 +65,14 @@ export class Daemon {
     while (!this.stopping) {
       const started = performance.now();
       this.status.state = 'syncing';
+      const ticker = setInterval(
+        () => this.logProgress(started),
+        (this.options.progressLogSeconds ?? PROGRESS_LOG_SECONDS) * 1000,
+      );
       try {
         const result = await this.cycle({
           recluster: !once && this.nightlyDue(),
-          progress: (stage, done, total) => (this.status.progress = { stage, done, total }),
+          progress: (stage, done, total) => (this.status.progress = this.meter.update(stage, done, total)),
         });
         this.status.cycles++;
         this.status.totals.analysed += result.analysed;
@@ -67,11 +80,18 @@ export class Daemon {
         this.status.totals.peopleCreated += result.peopleCreated;
         this.status.totals.facesWritten += result.facesWritten;
         this.status.lastError = null;
+        this.status.consecutiveFailures = 0;
       } catch (error) {
-        this.status.lastError = (error as Error).message;
+        this.status.lastError = cycleError(error);
+        this.status.consecutiveFailures++;
         if (isFatal(error) || once) throw error;
-        this.log.error({ error: (error as Error).message }, 'cycle failed; trying again at the next poll');
+        this.log.error(
+          { error: (error as Error).message, failedInARow: this.status.consecutiveFailures },
+          'cycle failed; trying again at the next poll',
+        );
       } finally {
+        clearInterval(ticker);
+        this.meter.reset();
         this.status.progress = null;
         this.status.lastCycleAt = new Date().toISOString();
         this.status.lastCycleSeconds = (performance.now() - started) / 1000;
@@ -89,6 +109,14 @@ export class Daemon {
       this.wake = null;
     }
     this.status.state = this.stopping ? 'stopping' : 'idle';
+  }
+
+  /** Where the cycle in flight stands, for the log between "connected" and "cycle done". */
+  private logProgress(started: number): void {
+    const seconds = Math.round((performance.now() - started) / 1000);
+    const progress = this.meter.current;
+    if (progress) this.log.info({ progress, seconds }, describeProgress(progress));
+    else this.log.info({ seconds }, `cycle running for ${seconds} s: listing, or no photo analysed yet`);
   }
 
   /** Asks the loop to end after the cycle in flight (its writes finish and are recorded). */

@@ -1,17 +1,17 @@
 import { createServer, type Server } from 'node:http';
-import { metricsText, type DaemonStatus } from './status.js';
+import { health, metricsText, type DaemonStatus } from './status.js';
 
-/** /health, /status and /metrics on `port`; resolves once listening. */
-export function startStatusServer(port: number, status: () => DaemonStatus, host = '0.0.0.0'): Promise<Server> {
+/** /health, /status and /metrics on `host`:`port`; resolves once listening. */
+export function startStatusServer(port: number, status: () => DaemonStatus, host: string): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const current = status();
     if (request.method !== 'GET') {
       response.writeHead(405).end();
     } else if (path === '/health') {
-      const healthy = current.state !== 'stopping';
+      const { healthy, body } = health(current);
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: healthy ? 'ok' : current.state }));
+      response.end(JSON.stringify(body));
     } else if (path === '/status') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify(current, null, 2));

@@ -64,4 +64,23 @@ describe('immich-people run', () => {
     expect(immich.fake.people()).toHaveLength(1);
     expect(immich.fake.facesOfPerson(immich.fake.people()[0].id)).toHaveLength(3);
   });
+
+  it.skipIf(!HAS_FIXTURES || !HAS_MODELS)(
+    "stops on a permission revoked mid-run, printing Immich's reason",
+    async () => {
+      immich = startFakeImmich({
+        version: '3.2.2',
+        photos: Object.fromEntries(
+          ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
+        ),
+      });
+      await immich.fake.ready();
+      const stderr = captureStderr();
+      const running = immich;
+      const db = join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+      const onWrite = () => running.fake.revoke(Permission.FaceCreate); // after the start-up check, before any face
+      expect(await runCommand(['--once', '--db', db], { config: configFor(immich), onWrite })).toBe(1);
+      expect(stderr.join('')).toContain('create face: Immich answered 403: Missing required permission: face.create');
+    },
+  );
 });

@@ -56,6 +56,16 @@ function problems(env: Record<string, string>): readonly string[] {
   throw new Error('the configuration was accepted');
 }
 
+describe('the status port', () => {
+  it('listens on loopback unless IMMICH_PEOPLE_HOST says otherwise, and the image opens it to the container', () => {
+    expect(loadConfig({ env: {} }).server).toEqual({ port: 3031, host: '127.0.0.1' });
+    expect(loadConfig({ env: { IMMICH_PEOPLE_HOST: '0.0.0.0' } }).server.host).toBe('0.0.0.0');
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runStage).toMatch(/^\s+IMMICH_PEOPLE_HOST=0\.0\.0\.0$/m);
+  });
+});
+
 describe('configuration mistakes', () => {
   it('refuses a mistyped key in the file, naming the file and the key path', () => {
     const file = configFile({ immich: { pollSecnds: 60 } });

@@ -29,6 +29,7 @@ import {
   type PersonResponseDto,
   type SearchAssetResponseDto,
 } from '@immich/sdk';
+import { httpErrorReason } from './http-error.js';
 
 /** 401 or 403: the key is wrong or lacks a permission. Stops the run. */
 export class ImmichAuthError extends Error {
@@ -155,10 +156,8 @@ export class ImmichClient {
         });
       } catch (error) {
         if (isHttpError(error)) {
-          const message = redact(
-            `${what}: Immich answered ${error.status}: ${error.data?.message ?? ''}`.trim(),
-            this.apiKey,
-          );
+          const reason = await httpErrorReason(error.data as unknown);
+          const message = redact(`${what}: Immich answered ${error.status}${reason ? `: ${reason}` : ''}`, this.apiKey);
           if (error.status === 401 || error.status === 403) throw new ImmichAuthError(error.status, message);
           if (error.status < 500 && error.status !== 429) throw new ImmichRequestError(error.status, message);
           if (kind === 'once' && error.status !== 429) throw new ImmichUncertainWriteError(message);

@@ -6,7 +6,7 @@ import { mulberry32 } from '../../helpers/random.js';
 import type { OperationName } from './operations.js';
 
 export type Fault =
-  /** Answer with this status. JSON `{message, error, statusCode}` by default; `html` mimics a reverse proxy page. */
+  /** Answer with this status. JSON `{message, error, statusCode, correlationId}` by default; `html` mimics a reverse proxy page. */
   | { kind: 'status'; status: number; message?: string; html?: boolean }
   /** `HttpResponse.error()`: the fetch rejects with a TypeError, like a connection reset. */
   | { kind: 'reset' }

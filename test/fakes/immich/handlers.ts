@@ -4,7 +4,7 @@
  * Each request is logged, then (in this order) runs the due background jobs, meets any injected fault, is
  * authenticated (`x-api-key` header or `?apiKey=`; 401 when missing or wrong), checked for the route's
  * permission (403 "Missing required permission: <perm>"), gated by server version (404 like an unknown route),
- * and finally served with the SDK's response type. Errors have Immich's `{ message, error, statusCode }` shape.
+ * and finally served with the SDK's response type. Errors have Immich's `{ message, error, statusCode, correlationId }` shape.
  */
 import {
   AssetMediaSize,

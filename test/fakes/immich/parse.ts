@@ -19,8 +19,15 @@ export function reasonPhrase(status: number): string {
   return REASONS[status] ?? 'Error';
 }
 
-/** An error the fake answers with `{ message, error, statusCode }`, as Immich (NestJS) does. */
+let errorsAnswered = 0;
+
+/**
+ * An error the fake answers with `{ message, error, statusCode, correlationId }`, as Immich (NestJS) does. The
+ * correlation id (Immich's request id for its own logs) is a counter here, so runs stay reproducible.
+ */
 export class ApiError extends Error {
+  readonly correlationId = `fake${(++errorsAnswered).toString(36).padStart(6, '0')}`;
+
   constructor(
     readonly status: number,
     message: string,
@@ -29,8 +36,9 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  get body(): ApiExceptionResponse {
-    return { message: this.message, error: reasonPhrase(this.status), statusCode: this.status };
+  get body(): ApiExceptionResponse & { correlationId: string } {
+    const { message, status, correlationId } = this;
+    return { message, error: reasonPhrase(status), statusCode: status, correlationId };
   }
 }
 
