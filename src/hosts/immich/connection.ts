@@ -23,6 +23,14 @@ export function requiredPermissions(mode: ImmichMode, tags: boolean): Permission
   return mode === 'manage' ? [...read, ...manage, ...tagging] : [...read, Permission.PersonMerge];
 }
 
+/**
+ * Permissions a mode works better with but can do without: manage mode deletes the people it created and no longer
+ * needs; without `person.delete` they stay in Immich, hidden because they have no faces.
+ */
+export function recommendedPermissions(mode: ImmichMode): Permission[] {
+  return mode === 'manage' ? [Permission.PersonDelete] : [];
+}
+
 export interface ServerInfo {
   version: { major: number; minor: number; patch: number };
   /** 3.x pages with a cursor; 2.x with page numbers. */
@@ -67,6 +75,13 @@ export async function checkServer(client: ImmichClient, mode: ImmichMode, tags: 
     }
   }
   const warnings: string[] = [];
+  const lacking = granted.has(Permission.All) ? [] : recommendedPermissions(mode).filter((p) => !granted.has(p));
+  if (lacking.length > 0) {
+    warnings.push(
+      `the API key "${key.name}" lacks ${lacking.join(', ')}: people immich-people created and no longer needs ` +
+        'stay in Immich (hidden, since they have no faces) instead of being deleted. Tick it to let them go.',
+    );
+  }
   if (features.facialRecognition && mode === 'manage') {
     warnings.push(
       "Immich's own facial recognition is on while immich-people manages people. Both will assign faces: " +

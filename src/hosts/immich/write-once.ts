@@ -2,7 +2,7 @@ import type { AssetFaceResponseDto } from '@immich/sdk';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
-import { ImmichUncertainWriteError, type ImmichClient, type PersonResponseDto } from './client.js';
+import { ImmichAuthError, ImmichUncertainWriteError, type ImmichClient, type PersonResponseDto } from './client.js';
 import { matchFace } from './face-match.js';
 import {
   orphanCandidates,
@@ -192,6 +192,15 @@ export class WriteOnce {
     try {
       await this.client.deletePerson(immichId);
     } catch (error) {
+      // a key without person.delete (the start-up check only recommends it): the person stays, hidden by Immich
+      // because it has no faces; one missing optional permission must not stop every cycle (seen on Immich 2.5.6)
+      if (error instanceof ImmichAuthError && error.status === 403) {
+        this.log.warn(
+          { immichPersonId: immichId, error: error.message },
+          'cannot delete a person we made and no longer need (the API key lacks person.delete); it stays, hidden',
+        );
+        return false;
+      }
       if (!(error instanceof ImmichUncertainWriteError)) throw error;
     }
     return (await this.client.person(immichId)) === null;

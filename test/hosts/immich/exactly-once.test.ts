@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Permission } from '@immich/sdk';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -151,4 +152,37 @@ describe.skipIf(!HAS_FIXTURES)('exactly-once writes against a fake Immich that l
     expect(slow.spoiled).toBeGreaterThan(0);
     expect({ ...slow, spoiled: 0 }).toEqual({ ...clean, spoiled: 0 });
   }, 60_000);
+});
+
+describe.skipIf(!HAS_FIXTURES)('a key without person.delete (as the README lists the permissions)', () => {
+  it('warns at start, leaves a stray person of ours where it is, and keeps every cycle running', async () => {
+    // seen on a real Immich 2.5.6: a stray "immich-people pending …" person made every cycle end in a 403
+    immich = startFakeImmich({ version: '2.5.6', photos: library() });
+    await immich.fake.ready();
+    const fake = immich.fake;
+    fake.revoke(Permission.PersonDelete);
+    const stray = fake.createPerson({ name: 'immich-people pending test' });
+    const client = new ImmichClient(immich.baseUrl, immich.apiKey, retry(5000));
+    const info = await checkServer(client, 'manage', false);
+    expect(info.warnings.join('\n')).toMatch(/lacks person\.delete/);
+    const db = join(mkdtempSync(join(tmpdir(), 'no-delete-')), 'people.db');
+    const store = Store.open(db);
+    const sync = new ImmichSync(
+      store,
+      client,
+      info,
+      new RecordedPerception(),
+      { mode: 'manage', writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: db },
+      silent,
+    );
+    const first = await sync.cycle();
+    expect(first.writeBack!.facesCreated).toBeGreaterThan(0);
+    expect(fake.person(stray.id)).toBeDefined();
+    fake.runJobs();
+    fake.clearRequests();
+    const second = await sync.cycle();
+    expect(second.recognition.changed).toBe(0);
+    expect(fake.writes().filter((w) => w.op !== 'deletePerson')).toEqual([]);
+    store.close();
+  });
 });
