@@ -10,7 +10,7 @@ import {
   ImmichUncertainWriteError,
   type RetryPolicy,
 } from '../../../src/hosts/immich/client.js';
-import { checkServer } from '../../../src/hosts/immich/connection.js';
+import { checkServer, type ServerInfo } from '../../../src/hosts/immich/connection.js';
 import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
@@ -38,6 +38,14 @@ function library(): Record<string, string> {
       .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
   }
   return photos;
+}
+
+/** A manage-mode sidecar on a fresh store, on the recorded perception. */
+function managingSidecar(client: ImmichClient, info: ServerInfo): { store: Store; sync: ImmichSync } {
+  const db = join(mkdtempSync(join(tmpdir(), 'once-')), 'people.db');
+  const store = Store.open(db);
+  const options = { mode: 'manage' as const, writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: db };
+  return { store, sync: new ImmichSync(store, client, info, new RecordedPerception(), options, silent) };
 }
 
 let immich: RunningFakeImmich | undefined;
@@ -68,16 +76,7 @@ async function writeBack(fault: Fault | null, probability: number, seed = 12, ti
   const handle = fault ? immich.fake.injectFault(fault, { op: WRITES, probability, seed, times: Infinity }) : null;
   const client = new ImmichClient(immich.baseUrl, immich.apiKey, retry(timeoutMs));
   const info = await checkServer(client, 'manage', false);
-  const db = join(mkdtempSync(join(tmpdir(), 'once-')), 'people.db');
-  const store = Store.open(db);
-  const sync = new ImmichSync(
-    store,
-    client,
-    info,
-    new RecordedPerception(),
-    { mode: 'manage', writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: db },
-    silent,
-  );
+  const { store, sync } = managingSidecar(client, info);
   let finished = false;
   for (let cycle = 0; cycle < 5 && !finished; cycle++) {
     try {
@@ -165,16 +164,7 @@ describe.skipIf(!HAS_FIXTURES)('a key without person.delete (as the README lists
     const client = new ImmichClient(immich.baseUrl, immich.apiKey, retry(5000));
     const info = await checkServer(client, 'manage', false);
     expect(info.warnings.join('\n')).toMatch(/lacks person\.delete/);
-    const db = join(mkdtempSync(join(tmpdir(), 'no-delete-')), 'people.db');
-    const store = Store.open(db);
-    const sync = new ImmichSync(
-      store,
-      client,
-      info,
-      new RecordedPerception(),
-      { mode: 'manage', writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: db },
-      silent,
-    );
+    const { store, sync } = managingSidecar(client, info);
     const first = await sync.cycle();
     expect(first.writeBack!.facesCreated).toBeGreaterThan(0);
     expect(fake.person(stray.id)).toBeDefined();
