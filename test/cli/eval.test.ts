@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../../src/cli/eval.js';
 import type { EvaluationReport } from '../../src/service/evaluation.js';
 import { RecordedPerception } from '../fakes/perception/index.js';
+import { captureOutput } from './cli-helpers.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
 describe('immich-people eval', () => {
@@ -34,21 +35,12 @@ describe('immich-people eval', () => {
   if (!HAS_FIXTURES || !HAS_MODELS) console.warn('[skip] eval on the fixture people: fixtures or models missing');
 
   it.skipIf(!HAS_FIXTURES || !HAS_MODELS)('evaluates the fixture people in one run', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      err.push(String(chunk));
-      return true;
-    });
+    const output = captureOutput();
     const dir = mkdtempSync(join(tmpdir(), 'eval-'));
     const json = join(dir, 'eval.json');
     expect(await evalCommand([fixture('people'), '--json', json, '--cache', join(dir, 'cache')])).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as EvaluationReport;
-    const text = out.join('');
+    const text = output.stdout();
 
     // one run, every section, on the same faces
     expect(report.dataset.identities).toBe(8);
@@ -87,16 +79,11 @@ describe('immich-people eval', () => {
     expect(text).toContain('ours: the app (recognise), defaults');
     expect(text).toContain('* Ente greedy');
     expect(text).toContain('nearest exemplar (assignNearest)');
-    expect(err.join('')).toMatch(/24 images perceived/);
+    expect(output.stderr()).toMatch(/24 images perceived/);
   });
 
   it.skipIf(!HAS_FIXTURES)('a second run on the same folder reads the cache and runs no model', async () => {
-    const err: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      err.push(String(chunk));
-      return true;
-    });
+    const output = captureOutput();
     const perception = new RecordedPerception();
     const dir = mkdtempSync(join(tmpdir(), 'eval-'));
     const args = [fixture('people'), '--cache', join(dir, 'cache'), '--json', join(dir, 'eval.json')];
@@ -106,6 +93,6 @@ describe('immich-people eval', () => {
     expect(await evalCommand(args, () => Promise.resolve(perception))).toBe(0);
     expect(perception.calls).toBe(24);
     expect(readFileSync(join(dir, 'eval.json'), 'utf8')).toBe(first);
-    expect(err.join('')).toMatch(/24 images perceived in [\d.]+ s \(24 from the cache/);
+    expect(output.stderr()).toMatch(/24 images perceived in [\d.]+ s \(24 from the cache/);
   });
 });

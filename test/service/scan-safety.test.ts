@@ -49,16 +49,22 @@ describe.skipIf(!HAS_FIXTURES)('scan: the user’s work survives what a folder d
   const personOf = (json: { images: { file: string; observations: { personId: string | null }[] }[] }, file: string) =>
     json.images.find((i) => i.file === file)!.observations[0].personId!;
 
-  beforeAll(() => {
-    perception = new RecordedPerception();
-  });
-
-  it('an empty root (an unmounted drive) removes nothing, and the real folder comes back unchanged', async () => {
+  /** A fresh library scanned into a fresh store, with the user's name on Obama. */
+  const scannedWithObamaNamed = async () => {
     const library = freshLibrary();
     const db = freshDb();
     const first = await scan(db, library);
     const obama = personOf(first.json, 'obama/obama_1.jpg');
     inStore(db, (store) => new PeopleService(store).name(obama, 'Barack Obama'));
+    return { library, db, obama, first };
+  };
+
+  beforeAll(() => {
+    perception = new RecordedPerception();
+  });
+
+  it('an empty root (an unmounted drive) removes nothing, and the real folder comes back unchanged', async () => {
+    const { library, db, obama } = await scannedWithObamaNamed();
 
     const away = mkdtempSync(join(tmpdir(), 'scan-safety-away-'));
     for (const entry of await readdir(library)) renameSync(join(library, entry), join(away, entry));
@@ -107,11 +113,7 @@ describe.skipIf(!HAS_FIXTURES)('scan: the user’s work survives what a folder d
   });
 
   it('never leaves a name on an empty person: the name waits with the photos’ content, and comes back with them', async () => {
-    const library = freshLibrary();
-    const db = freshDb();
-    const first = await scan(db, library);
-    const obama = personOf(first.json, 'obama/obama_1.jpg');
-    inStore(db, (store) => new PeopleService(store).name(obama, 'Barack Obama'));
+    const { library, db, obama, first } = await scannedWithObamaNamed();
 
     const away = mkdtempSync(join(tmpdir(), 'scan-safety-away-'));
     renameSync(join(library, 'obama'), join(away, 'obama')); // 5 of 24: within the guard (not more than 5)
@@ -132,11 +134,7 @@ describe.skipIf(!HAS_FIXTURES)('scan: the user’s work survives what a folder d
   });
 
   it('a photo moved or renamed within the folder keeps its observations, person and name, unanalysed', async () => {
-    const library = freshLibrary();
-    const db = freshDb();
-    const first = await scan(db, library);
-    const obama = personOf(first.json, 'obama/obama_1.jpg');
-    inStore(db, (store) => new PeopleService(store).name(obama, 'Barack Obama'));
+    const { library, db, obama } = await scannedWithObamaNamed();
     const observationsBefore = inStore(db, (store) => store.observations.all({ vectors: false }).map((o) => o.id));
 
     renameSync(join(library, 'obama', 'obama_1.jpg'), join(library, 'obama', 'renamed.jpg'));
