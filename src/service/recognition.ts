@@ -62,26 +62,31 @@ export class RecognitionService {
     private readonly options: RecognitionServiceOptions,
   ) {}
 
-  private input(stored: StoredObservation[]): RecognitionInput {
-    const assets = this.store.assets.list();
-    const assetIndex = new Map(assets.map((a, i) => [a.id, i]));
-    const moments = groupMoments(
-      assets.map((a) => ({ id: a.id, time: a.capturedAt ?? NaN, latitude: a.latitude, longitude: a.longitude })),
-    );
+  /**
+   * The pure step's input. A photo is identified by its asset id (recognition only compares photos for equality).
+   * Moments (time and place of every photo) matter only to pass 1, so an incremental run neither lists the assets
+   * nor groups them.
+   */
+  private input(stored: StoredObservation[], mode: RecognitionOptions['mode']): RecognitionInput {
+    const momentOf = new Map<number, number>();
+    if (mode === 'full') {
+      const assets = this.store.assets.list();
+      const moments = groupMoments(
+        assets.map((a) => ({ id: a.id, time: a.capturedAt ?? NaN, latitude: a.latitude, longitude: a.longitude })),
+      );
+      assets.forEach((a, i) => momentOf.set(a.id, moments.moment[i]));
+    }
     const pairs = (kind: 'must-link' | 'cannot-link') =>
       this.store.constraints.list(kind).map((c) => [c.a, c.b] as const);
     return {
-      observations: stored.map((s) => {
-        const image = assetIndex.get(s.assetId) ?? -1;
-        return {
-          id: s.id,
-          observation: s.observation,
-          image,
-          moment: image >= 0 ? moments.moment[image] : -1,
-          personId: s.personId,
-          assignedBy: s.assignedBy,
-        };
-      }),
+      observations: stored.map((s) => ({
+        id: s.id,
+        observation: s.observation,
+        image: s.assetId,
+        moment: momentOf.get(s.assetId) ?? -1,
+        personId: s.personId,
+        assignedBy: s.assignedBy,
+      })),
       people: this.store.people.list(),
       mustLink: pairs('must-link'),
       cannotLink: pairs('cannot-link'),
@@ -96,7 +101,7 @@ export class RecognitionService {
       mode === 'full'
         ? this.store.observations.forRecognition(faceModel)
         : this.store.observations.forAssignment(faceModel);
-    const result = recognise(this.input(stored), {
+    const result = recognise(this.input(stored, mode), {
       mode,
       search: hnswSearch(faceModel, indexPath),
       ...(this.options.exemplarIndexAbove !== undefined
