@@ -51,7 +51,8 @@ export class ImmichSync {
   ) {
     this.engine = new Engine(store, perception, { concurrency: options.downloads, indexPath: options.indexPath, log });
     this.source = new ImmichSource(store, client, info);
-    this.host = new ImmichHost(options.mode, store, client, this.source.listed, options.writeBack, log);
+    const writeBack = { ...options.writeBack, deletePeople: info.canDeletePeople };
+    this.host = new ImmichHost(options.mode, store, client, this.source.listed, writeBack, log);
   }
 
   async cycle(options: { recluster?: boolean; progress?: CycleProgress } = {}): Promise<CycleSummary> {

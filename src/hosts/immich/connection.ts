@@ -38,6 +38,8 @@ export interface ServerInfo {
   /** POST /people/merge exists from 3.2.1. */
   modernMerge: boolean;
   facialRecognition: boolean;
+  /** The key may delete people (person.delete): our unneeded people go instead of staying, hidden. */
+  canDeletePeople: boolean;
   ownerId: string;
   warnings: string[];
 }
@@ -96,6 +98,7 @@ export async function checkServer(client: ImmichClient, mode: ImmichMode, tags: 
     cursorPaging: major >= 3,
     modernMerge: major > 3 || (major === 3 && (minor > 2 || (minor === 2 && patch >= 1))),
     facialRecognition: features.facialRecognition,
+    canDeletePeople: granted.has(Permission.All) || granted.has(Permission.PersonDelete),
     ownerId: me.id,
     warnings,
   };

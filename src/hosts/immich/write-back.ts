@@ -25,6 +25,11 @@ export interface WriteBackOptions {
   minFaces: number;
   /** Also tag assets `People/<Name>` for named people (off by default: tags rewrite XMP sidecars). */
   tags: boolean;
+  /**
+   * Delete the people we created and no longer need (the key has person.delete); without it they stay, hidden by
+   * Immich because they have no faces. Default true.
+   */
+  deletePeople?: boolean;
 }
 
 export interface WriteBackSummary {
@@ -73,7 +78,7 @@ export class WriteBackService {
       .filter((o) => assets.has(o.assetId) && o.observation.face && o.personId);
     const faceLinks = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
     const planned = observations.map((o) => toPlanObservation(o, assets.get(o.assetId)!, faceLinks.get(o.id)));
-    const once = new WriteOnce(this.store, this.client, this.log);
+    const once = new WriteOnce(this.store, this.client, this.log, this.options.deletePeople ?? true);
 
     const settled = await once.settle(
       { people: this.peopleWithLinks(), observations: planned, minFaces: this.options.minFaces },

@@ -37,6 +37,8 @@ export class WriteOnce {
     private readonly store: Store,
     private readonly client: ImmichClient,
     private readonly log: Logger,
+    /** False when the key lacks person.delete (the start-up check warned): unneeded people of ours stay, hidden. */
+    private readonly deletePeople = true,
   ) {}
 
   /** Creates an Immich person for our `personId`, names it `name` (or nothing) and links the two. */
@@ -187,12 +189,13 @@ export class WriteOnce {
 
   /** Deletes a person we made if Immich confirms it has no faces (on any asset, trashed ones too); true once gone. */
   private async removeIfEmpty(immichId: string): Promise<boolean> {
+    if (!this.deletePeople) return false;
     const page = await this.client.searchPage({ personIds: [immichId], size: 1, withDeleted: true });
     if (page.items.length > 0) return false;
     try {
       await this.client.deletePerson(immichId);
     } catch (error) {
-      // a key without person.delete (the start-up check only recommends it): the person stays, hidden by Immich
+      // person.delete revoked while running (a key without it never gets here): the person stays, hidden by Immich
       // because it has no faces; one missing optional permission must not stop every cycle (seen on Immich 2.5.6)
       if (error instanceof ImmichAuthError && error.status === 403) {
         this.log.warn(

@@ -172,7 +172,21 @@ describe.skipIf(!HAS_FIXTURES)('a key without person.delete (as the README lists
     fake.clearRequests();
     const second = await sync.cycle();
     expect(second.recognition.changed).toBe(0);
-    expect(fake.writes().filter((w) => w.op !== 'deletePerson')).toEqual([]);
+    expect(fake.writes()).toEqual([]); // not even an attempt to delete: the start-up check knew
+    store.close();
+  });
+
+  it('keeps every cycle running when person.delete is revoked while it runs', async () => {
+    immich = startFakeImmich({ version: '2.5.6', photos: library() });
+    await immich.fake.ready();
+    const fake = immich.fake;
+    const client = new ImmichClient(immich.baseUrl, immich.apiKey, retry(5000));
+    const { store, sync } = managingSidecar(client, await checkServer(client, 'manage', false));
+    fake.revoke(Permission.PersonDelete);
+    const stray = fake.createPerson({ name: 'immich-people pending test' });
+    expect((await sync.cycle()).writeBack!.facesCreated).toBeGreaterThan(0);
+    expect(fake.requests({ op: 'deletePerson' }).length).toBeGreaterThan(0); // tried, refused with 403
+    expect(fake.person(stray.id)).toBeDefined();
     store.close();
   });
 });
