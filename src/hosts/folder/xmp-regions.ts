@@ -159,17 +159,17 @@ export const XMP_TOOLKIT = 'immich-people';
 
 const region = ({ name, area }: FaceRegion) =>
   [
-    '     <rdf:li rdf:parseType="Resource">',
-    `      <mwg-rs:Name>${escapeText(regionName(name))}</mwg-rs:Name>`,
-    '      <mwg-rs:Type>Face</mwg-rs:Type>',
-    '      <mwg-rs:Area rdf:parseType="Resource">',
-    `       <stArea:x>${area.x.toFixed(DECIMALS)}</stArea:x>`,
-    `       <stArea:y>${area.y.toFixed(DECIMALS)}</stArea:y>`,
-    `       <stArea:w>${area.w.toFixed(DECIMALS)}</stArea:w>`,
-    `       <stArea:h>${area.h.toFixed(DECIMALS)}</stArea:h>`,
-    '       <stArea:unit>normalized</stArea:unit>',
-    '      </mwg-rs:Area>',
-    '     </rdf:li>',
+    '      <rdf:li rdf:parseType="Resource">',
+    `       <mwg-rs:Name>${escapeText(regionName(name))}</mwg-rs:Name>`,
+    '       <mwg-rs:Type>Face</mwg-rs:Type>',
+    '       <mwg-rs:Area rdf:parseType="Resource">',
+    `        <stArea:x>${area.x.toFixed(DECIMALS)}</stArea:x>`,
+    `        <stArea:y>${area.y.toFixed(DECIMALS)}</stArea:y>`,
+    `        <stArea:w>${area.w.toFixed(DECIMALS)}</stArea:w>`,
+    `        <stArea:h>${area.h.toFixed(DECIMALS)}</stArea:h>`,
+    '        <stArea:unit>normalized</stArea:unit>',
+    '       </mwg-rs:Area>',
+    '      </rdf:li>',
   ].join('\n');
 
 /** The sidecar's text: a complete XMP packet with the regions and nothing else. */

@@ -109,28 +109,28 @@ const EXPECTED_XMP = `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
     </mwg-rs:AppliedToDimensions>
     <mwg-rs:RegionList>
      <rdf:Bag>
-     <rdf:li rdf:parseType="Resource">
-      <mwg-rs:Name>Ann &amp; &lt;Bo&gt;</mwg-rs:Name>
-      <mwg-rs:Type>Face</mwg-rs:Type>
-      <mwg-rs:Area rdf:parseType="Resource">
-       <stArea:x>0.266667</stArea:x>
-       <stArea:y>0.625000</stArea:y>
-       <stArea:w>0.200000</stArea:w>
-       <stArea:h>0.250000</stArea:h>
-       <stArea:unit>normalized</stArea:unit>
-      </mwg-rs:Area>
-     </rdf:li>
-     <rdf:li rdf:parseType="Resource">
-      <mwg-rs:Name>Cleo</mwg-rs:Name>
-      <mwg-rs:Type>Face</mwg-rs:Type>
-      <mwg-rs:Area rdf:parseType="Resource">
-       <stArea:x>0.700000</stArea:x>
-       <stArea:y>0.500000</stArea:y>
-       <stArea:w>0.100000</stArea:w>
-       <stArea:h>0.125000</stArea:h>
-       <stArea:unit>normalized</stArea:unit>
-      </mwg-rs:Area>
-     </rdf:li>
+      <rdf:li rdf:parseType="Resource">
+       <mwg-rs:Name>Ann &amp; &lt;Bo&gt;</mwg-rs:Name>
+       <mwg-rs:Type>Face</mwg-rs:Type>
+       <mwg-rs:Area rdf:parseType="Resource">
+        <stArea:x>0.266667</stArea:x>
+        <stArea:y>0.625000</stArea:y>
+        <stArea:w>0.200000</stArea:w>
+        <stArea:h>0.250000</stArea:h>
+        <stArea:unit>normalized</stArea:unit>
+       </mwg-rs:Area>
+      </rdf:li>
+      <rdf:li rdf:parseType="Resource">
+       <mwg-rs:Name>Cleo</mwg-rs:Name>
+       <mwg-rs:Type>Face</mwg-rs:Type>
+       <mwg-rs:Area rdf:parseType="Resource">
+        <stArea:x>0.700000</stArea:x>
+        <stArea:y>0.500000</stArea:y>
+        <stArea:w>0.100000</stArea:w>
+        <stArea:h>0.125000</stArea:h>
+        <stArea:unit>normalized</stArea:unit>
+       </mwg-rs:Area>
+      </rdf:li>
      </rdf:Bag>
     </mwg-rs:RegionList>
    </mwg-rs:Regions>
