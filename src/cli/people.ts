@@ -1,7 +1,8 @@
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { exportXmpSidecars, type XmpExportSummary } from '../hosts/folder/xmp-export.js';
 import { PeopleService } from '../service/people.js';
 import type { Store } from '../store/store.js';
-import { parseId, runCommandLine, UsageError } from './command-runner.js';
+import { parseId, runCommandLine, UsageError, type Outcome } from './command-runner.js';
 import { checkNewName, describePerson, findPerson } from './person-ref.js';
 import { DB_OPTION, withExistingStore } from './store-file.js';
 
@@ -109,8 +110,34 @@ function split(store: Store, observationId: number): void {
   say(`took observation ${observationId} off ${describePerson(person)}; it will not join ${person.id} again`);
 }
 
+const count = (paths: readonly unknown[], one: string, many = `${one}s`) =>
+  `${paths.length} ${paths.length === 1 ? one : many}`;
+
+/** One line of counts, then one line per sidecar left alone or not written, with why. Exit 1 when a write failed. */
+function reportExport(summary: XmpExportSummary, dryRun: boolean): number {
+  const { created, updated, unchanged, removed, skipped, failed } = summary;
+  const written = created.length + updated.length;
+  const counts =
+    `${dryRun ? 'would write' : 'wrote'} ${written} ${written === 1 ? 'sidecar' : 'sidecars'} ` +
+    `(${created.length} new, ${updated.length} updated); ${unchanged.length} unchanged, ` +
+    `${removed.length} ${dryRun ? 'to remove' : 'removed'}, ${skipped.length} skipped` +
+    (failed.length > 0 ? `, ${count(failed, 'failed', 'failed')}` : '');
+  say(dryRun ? `dry run, nothing written: ${counts}` : counts);
+  for (const s of skipped) say(`skipped ${s.path}: ${s.reason}`);
+  for (const f of failed) say(`failed ${f.path}: ${f.reason}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+async function exportXmp(store: Store, dryRun: boolean): Promise<number> {
+  if (store.libraries.list('folder').length === 0 && store.assets.list('folder').length === 0) {
+    say('no folder library in this store: export-xmp writes sidecars beside the photos of a scanned folder');
+    return 0;
+  }
+  return reportExport(await exportXmpSidecars(store, { dryRun }), dryRun);
+}
+
 /** `immich-people people …`: list, show, and the edits a user makes to people, each saying what it did. */
-export function peopleCli(): CommandUnknownOpts {
+export function peopleCli(outcome: Outcome = { code: 0 }): CommandUnknownOpts {
   const people = new Command('people').description('the people in the store: list, show, and edit them');
   people
     .command('list')
@@ -163,6 +190,16 @@ export function peopleCli(): CommandUnknownOpts {
     .option(...DB_OPTION)
     .action(async (observation, options) => {
       await withExistingStore(options.db, (store) => split(store, observation));
+    });
+  people
+    .command('export-xmp')
+    .description(
+      'write named people as XMP face regions into photo.jpg.xmp sidecars, for digiKam, Lightroom and Immich',
+    )
+    .option('--dry-run', 'say what it would write, and write nothing')
+    .option(...DB_OPTION)
+    .action(async (options) => {
+      outcome.code = await withExistingStore(options.db, (store) => exportXmp(store, options.dryRun ?? false));
     });
   return people;
 }
