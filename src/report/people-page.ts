@@ -26,16 +26,15 @@ function label(person: { id: string; name: string | null } | undefined, id: stri
   return { name: person?.name?.trim() ? person.name : 'Unnamed person', short };
 }
 
+/** A face's thumbnail. A person's card and the unknown faces show faces only, never bodies (see writePeopleReport). */
 function cropRequest(s: StoredObservation): CropRequest | null {
-  const { face, upperBody } = s.observation;
-  if (face) return { id: s.id, assetId: s.assetId, box: face.box, kind: 'face' };
-  if (upperBody) return { id: s.id, assetId: s.assetId, box: upperBody.box, kind: 'body' };
-  return null;
+  const { face } = s.observation;
+  return face ? { id: s.id, assetId: s.assetId, box: face.box, kind: 'face' } : null;
 }
 
-/** Best first: faces before bodies, clear faces before unclear ones, then by quality score, then by id. */
+/** Best first: clear faces before unclear ones, then by quality score, then by id. */
 function byQuality(a: StoredObservation, b: StoredObservation): number {
-  const rank = (s: StoredObservation) => (s.observation.face ? (s.observation.face.quality?.clear ? 0 : 1) : 2);
+  const rank = (s: StoredObservation) => (s.observation.face?.quality?.clear ? 0 : 1);
   return (
     rank(a) - rank(b) ||
     (b.observation.face?.quality?.score ?? 0) - (a.observation.face?.quality?.score ?? 0) ||
@@ -43,27 +42,12 @@ function byQuality(a: StoredObservation, b: StoredObservation): number {
   );
 }
 
-/** Up to `count` observations to show for a person: exemplars first, then the best of the rest. */
-function pickShown(person: PersonRow, observations: readonly StoredObservation[], count: number): StoredObservation[] {
-  const byId = new Map(observations.map((s) => [s.id, s]));
-  const shown: StoredObservation[] = [];
-  const taken = new Set<number>();
-  for (const id of person.exemplars) {
-    const s = byId.get(id);
-    if (s && !taken.has(id) && shown.length < count) {
-      shown.push(s);
-      taken.add(id);
-    }
-  }
-  for (const s of [...observations].sort(byQuality)) {
-    if (shown.length >= count) break;
-    if (!taken.has(s.id)) {
-      shown.push(s);
-      taken.add(s.id);
-    }
-  }
-  // faces lead even when an exemplar is a body
-  return shown.sort((a, b) => (a.observation.face ? 0 : 1) - (b.observation.face ? 0 : 1));
+/** Up to `count` of a person's faces to show: the exemplars first, then the best of the rest. */
+function pickShown(person: PersonRow, faces: readonly StoredObservation[], count: number): StoredObservation[] {
+  const byId = new Map(faces.map((s) => [s.id, s]));
+  const exemplars = person.exemplars.flatMap((id) => byId.get(id) ?? []);
+  const rest = [...faces].sort(byQuality).filter((s) => !person.exemplars.includes(s.id));
+  return [...exemplars, ...rest].slice(0, count);
 }
 
 function cropHtml(uri: string | null | undefined, alt: string, file: string | undefined): string {
@@ -99,13 +83,51 @@ h2 { font-size: 19px; margin: 26px 0 12px; }
 .side { display: flex; align-items: center; gap: 10px; min-width: 240px; flex: 1; }
 .side .who { overflow-wrap: anywhere; }
 .score { font: 600 15px ui-monospace, monospace; padding: 4px 10px; border-radius: 999px; background: #eef2ff; color: #3b4ba8; }
+.answer { flex-basis: 100%; margin: 0; color: var(--muted); font-size: 13px; }
+.answer code { font: 12px ui-monospace, monospace; color: var(--ink); background: var(--bg); padding: 1px 5px; border-radius: 4px; user-select: all; }
 footer { padding: 0 28px 28px; color: var(--muted); font-size: 12px; }
 `;
+
+/**
+ * What the page says about the faces nobody holds: the true count, how many are clear, how many are shown and how many
+ * are not, and the bodies seen without a face, which the scan's "unknown" counts too.
+ */
+export function unknownSummary(faces: number, clear: number, shown: number, bodies: number): string {
+  const shownPart =
+    shown === 0
+      ? 'None is clear enough to show.'
+      : shown === faces
+        ? `Showing ${shown === 1 ? 'it' : `all ${shown}`}.`
+        : `Showing the ${shown} clearest; ${faces - shown} not shown.`;
+  const facesPart =
+    faces === 0
+      ? 'No face is left unassigned.'
+      : `${plural(faces, 'face')} not assigned to anyone, ${clear} of them clear. ${shownPart}`;
+  const bodiesPart =
+    bodies === 0
+      ? ''
+      : ` ${plural(bodies, 'body', 'bodies')} seen without a face ${bodies === 1 ? 'is' : 'are'} not assigned either.`;
+  return facesPart + bodiesPart;
+}
+
+/** A card's counts: faces (what it shows), photos, and the bodies seen without a face, which it counts but never shows. */
+function cardCounts(faces: number, photos: number, bodies: number): string {
+  const count = (key: string, text: string) => `<span data-count="${key}">${esc(text)}</span>`;
+  return [
+    count('faces', plural(faces, 'face')),
+    count('photos', plural(photos, 'photo')),
+    ...(bodies > 0 ? [count('bodies', `${bodies} seen without a face (not shown)`)] : []),
+  ].join(' · ');
+}
 
 /**
  * Writes the people report: a single self-contained HTML page (inline CSS, thumbnails as data: URIs, no
  * scripts, no external URLs) with one card per person, the unknown faces, and the merge suggestions side by
  * side. Each photo is decoded at most once; a missing or unreadable photo shows placeholders.
+ *
+ * Cards and the unknown section show faces only. A person also holds bodies seen without a face, which pass 1 joined
+ * by their clothes alone (recognition/cluster-pass1.ts): their thumbnail is a head-and-shoulders square cut from the top
+ * of a whole-person box, so in a crowd it is often someone else, and a clothing match can be wrong. They are counted.
  */
 export async function writePeopleReport(
   store: Store,
@@ -128,23 +150,30 @@ export async function writePeopleReport(
   const observations = store.observations.all({ vectors: false });
   const suggestions = store.suggestions.list();
 
-  const ofPerson = new Map<string, StoredObservation[]>();
+  const facesOf = new Map<string, StoredObservation[]>();
+  const photosOf = new Map<string, Set<number>>();
+  const bodiesOf = new Map<string, number>();
   const unknown: StoredObservation[] = [];
+  let unknownBodies = 0;
   for (const s of observations) {
+    const isFace = s.observation.face !== undefined;
     if (s.personId === null) {
-      if (s.observation.face) unknown.push(s);
+      if (isFace) unknown.push(s);
+      else unknownBodies++;
       continue;
     }
-    const list = ofPerson.get(s.personId);
-    if (list) list.push(s);
-    else ofPerson.set(s.personId, [s]);
+    const list = facesOf.get(s.personId);
+    if (isFace && list) list.push(s);
+    else if (isFace) facesOf.set(s.personId, [s]);
+    else bodiesOf.set(s.personId, (bodiesOf.get(s.personId) ?? 0) + 1);
+    photosOf.set(s.personId, (photosOf.get(s.personId) ?? new Set()).add(s.assetId));
   }
 
-  // what each person shows; people only in suggestions (hidden, say) get their best observation
+  // what each person shows; people only in suggestions (hidden, say) get their best face
   const shown = new Map<string, StoredObservation[]>();
   const show = (id: string, count: number) => {
     const person = personById.get(id);
-    if (!shown.has(id)) shown.set(id, person ? pickShown(person, ofPerson.get(id) ?? [], count) : []);
+    if (!shown.has(id)) shown.set(id, person ? pickShown(person, facesOf.get(id) ?? [], count) : []);
     return shown.get(id)!;
   };
   visible.forEach((p) => show(p.id, perPerson));
@@ -167,17 +196,13 @@ export async function writePeopleReport(
 
   const cards = visible.map((p) => {
     const { name, short } = label(p, p.id);
-    const list = ofPerson.get(p.id) ?? [];
-    const photos = new Set(list.map((s) => s.assetId)).size;
-    const images = shown
-      .get(p.id)!
-      .map((s) => crop(s, name))
-      .join('');
+    const list = shown.get(p.id)!;
+    const images = list.length > 0 ? list.map((s) => crop(s, name)).join('') : '<p class="empty">No face to show.</p>';
+    const counts = cardCounts(facesOf.get(p.id)?.length ?? 0, photosOf.get(p.id)?.size ?? 0, bodiesOf.get(p.id) ?? 0);
     return (
       `<section class="person" data-person-id="${esc(p.id)}">` +
       `<h3><span class="name">${esc(name)}</span><span class="id">${esc(short)}</span></h3>` +
-      `<p class="counts"><span data-count="observations">${esc(plural(p.observations, 'observation'))}</span> · ` +
-      `<span data-count="photos">${esc(plural(photos, 'photo'))}</span></p>` +
+      `<p class="counts">${counts}</p>` +
       `<div class="crops">${images}</div></section>`
     );
   });
@@ -185,7 +210,7 @@ export async function writePeopleReport(
   const side = (id: string) => {
     const person = personById.get(id);
     const { name, short } = label(person, id);
-    const detail = person ? plural(person.observations, 'observation') : 'no longer in the store';
+    const detail = person ? plural(facesOf.get(id)?.length ?? 0, 'face') : 'no longer in the store';
     return (
       `<div class="side" data-person-id="${esc(id)}">${crop(shown.get(id)?.[0], name)}` +
       `<div class="who"><b>${esc(name)}</b><span class="id">${esc(short)}</span><br>` +
@@ -194,14 +219,17 @@ export async function writePeopleReport(
   };
   const suggestionRows = suggestions.map(
     (s) =>
-      `<div class="suggestion" data-person-a="${esc(s.personA)}" data-person-b="${esc(s.personB)}" data-score="${esc(s.score)}">` +
-      `${side(s.personA)}<div class="score" title="merge score">${esc(s.score.toFixed(3))}</div>${side(s.personB)}</div>`,
+      `<div class="suggestion" data-suggestion-id="${esc(s.id)}" data-person-a="${esc(s.personA)}" data-person-b="${esc(s.personB)}" data-score="${esc(s.score)}">` +
+      `${side(s.personA)}<div class="score" title="merge score">${esc(s.score.toFixed(3))}</div>${side(s.personB)}` +
+      `<p class="answer"><b>#${esc(s.id)}</b> same person: <code>immich-people suggestions accept ${esc(s.id)}</code>` +
+      ` · different: <code>immich-people suggestions reject ${esc(s.id)}</code></p></div>`,
   );
 
   const totals = [
     ['images', doneImages, 'image'],
     ['faces', faces, 'face'],
     ['people', visible.length, 'person', 'people'],
+    ['unknown', unknown.length, 'unknown face'],
     ['suggestions', suggestions.length, 'merge suggestion'],
   ] as const;
   const totalsHtml = totals
@@ -214,6 +242,7 @@ export async function writePeopleReport(
     failedImages > 0 ? `${plural(failedImages, 'image')} could not be read` : '',
     hidden > 0 ? `${plural(hidden, 'hidden person', 'hidden people')} not shown` : '',
   ].filter(Boolean);
+  const unknownText = unknownSummary(unknown.length, clearUnknown.length, unknownPicked.length, unknownBodies);
 
   const html = `<!doctype html>
 <html lang="en">
@@ -233,13 +262,9 @@ ${notes.length > 0 ? `<p class="counts">${esc(notes.join('; '))}</p>` : ''}
 <main>
 <h2 id="people">People (${visible.length})</h2>
 ${cards.length > 0 ? `<div class="people">\n${cards.join('\n')}\n</div>` : '<p class="empty">No people yet.</p>'}
-<h2 id="unknown">Unknown faces</h2>
-<section class="unknown unknown-box" data-count="${unknown.length}">
-<p class="counts">${esc(plural(unknown.length, 'face'))} not assigned to anyone (${esc(clearUnknown.length)} clear)${
-    unknownPicked.length > 0
-      ? `; ${unknownPicked.length < clearUnknown.length ? `the ${unknownPicked.length} clearest` : 'the clear ones'}:`
-      : '.'
-  }</p>
+<h2 id="unknown">Unknown faces (${unknown.length})</h2>
+<section class="unknown unknown-box" data-count="${unknown.length}" data-shown="${unknownPicked.length}">
+<p class="counts">${esc(unknownText)}</p>
 <div class="crops">${unknownPicked.map((s) => crop(s, 'unknown face')).join('')}</div>
 </section>
 <h2 id="suggestions">Merge suggestions (${suggestions.length})</h2>
