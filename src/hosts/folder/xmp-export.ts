@@ -19,7 +19,7 @@ import type { Store } from '../../store/store.js';
 import {
   buildRegionXmp,
   isExifOrientation,
-  parseRegionXmp,
+  isOurSidecar,
   regionName,
   regionSidecar,
   sidecarAction,
@@ -159,7 +159,7 @@ async function exportPhoto(
     if (faces) summary.skipped.push(existing);
     return;
   }
-  if (faces && existing !== null && parseRegionXmp(existing) === null) {
+  if (faces && existing !== null && !isOurSidecar(existing)) {
     summary.skipped.push({ path, reason: FOREIGN });
     return;
   }

@@ -1,6 +1,6 @@
 /**
  * People as XMP face regions: the Metadata Working Group's region schema (MWG 2.0, `mwg-rs`), which digiKam,
- * Lightroom and Immich's sidecar import read. Pure: boxes in, XMP text out, and back; the files are xmp-export.ts's.
+ * Lightroom and Immich's sidecar import read. Pure: boxes in, XMP text out; the files are xmp-export.ts's.
  *
  * The layout follows what ExifTool writes for `XMP-mwg-rs:RegionInfo` (its MWG.pm and XMP.pm name the namespaces):
  * `mwg-rs:Regions` holds `mwg-rs:AppliedToDimensions` (stDim w, h, unit pixel) and `mwg-rs:RegionList`, a Bag of
@@ -11,7 +11,11 @@
  * AppliedToDimensions is that stored size. Readers turn the areas themselves: Immich's metadata service rotates and
  * mirrors X/Y by the photo's Orientation and swaps W/H and the dimensions for the four sideways ones. Our boxes are
  * upright (the decoder applied the orientation), so they are turned back into the stored frame here.
+ *
+ * Each file carries a signature, the sha256 of the rest of it, so that the export knows its own files, unedited, from
+ * the user's (isOurSidecar).
  */
+import { createHash } from 'node:crypto';
 import type { Box } from '../../types.js';
 
 /** EXIF Orientation: 1 as stored, 2 mirrored, 3 turned 180°, 4 flipped, 5–8 sideways (see storedPoint). */
@@ -150,9 +154,7 @@ export function regionSidecar(
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-const UNESCAPES: Readonly<Record<string, string>> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
 const escapeText = (text: string) => text.replace(/[&<>]/g, (c) => ESCAPES[c]);
-const unescapeText = (text: string) => text.replace(/&(amp|lt|gt);/g, (e) => UNESCAPES[e]);
 
 /** The XMP toolkit attribute that says who wrote the packet. */
 export const XMP_TOOLKIT = 'immich-people';
@@ -172,9 +174,28 @@ const region = ({ name, area }: FaceRegion) =>
     '      </rdf:li>',
   ].join('\n');
 
-/** The sidecar's text: a complete XMP packet with the regions and nothing else. */
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const signatureLine = (hex: string) =>
+  ` <!-- written by immich-people export-xmp, which rewrites or removes this file only while it is as written: ` +
+  `sha256:${hex} -->\n`;
+const SIGNATURE = /^[ \t]*<!-- written by immich-people export-xmp, [^\n]*sha256:([0-9a-f]{64}) -->\n/m;
+
+/**
+ * Whether a sidecar is one we wrote and nobody has changed since: it carries our signature, the sha256 of the rest of
+ * the file, and the rest still has that digest. The export may rewrite or remove such a file; any other (the user's
+ * digiKam or darktable sidecar, or ours once another program saved it) it never touches. The signature does not
+ * depend on the layout, so sidecars written before a change to the layout stay ours.
+ */
+export function isOurSidecar(text: string): boolean {
+  const signature = SIGNATURE.exec(text);
+  if (!signature) return false;
+  const rest = text.slice(0, signature.index) + text.slice(signature.index + signature[0].length);
+  return digest(rest) === signature[1];
+}
+
+/** The sidecar's text: a complete XMP packet with the regions and nothing else, signed (see isOurSidecar). */
 export function buildRegionXmp(sidecar: RegionSidecar): string {
-  return [
+  const unsigned = [
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>',
     `<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="${XMP_TOOLKIT}">`,
     ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
@@ -200,36 +221,9 @@ export function buildRegionXmp(sidecar: RegionSidecar): string {
     '<?xpacket end="w"?>',
     '',
   ].join('\n');
-}
-
-const REGION_PATTERN = new RegExp(
-  [
-    '<mwg-rs:Name>([^<]*)</mwg-rs:Name>',
-    '<mwg-rs:Type>Face</mwg-rs:Type>',
-    '<mwg-rs:Area rdf:parseType="Resource">',
-    '<stArea:x>([0-9.]+)</stArea:x>',
-    '<stArea:y>([0-9.]+)</stArea:y>',
-    '<stArea:w>([0-9.]+)</stArea:w>',
-    '<stArea:h>([0-9.]+)</stArea:h>',
-  ].join('\\s*'),
-  'g',
-);
-
-/**
- * Reads back a sidecar this module wrote, and only such a one: null for any other text, including one of ours that
- * another program has since changed in any way (a tag added, a region moved, reformatted). That is how the export
- * tells its own files, which it may rewrite or remove, from the user's, which it never touches.
- */
-export function parseRegionXmp(text: string): RegionSidecar | null {
-  const width = /<stDim:w>(\d+)<\/stDim:w>/.exec(text);
-  const height = /<stDim:h>(\d+)<\/stDim:h>/.exec(text);
-  if (!width || !height) return null;
-  const regions = [...text.matchAll(REGION_PATTERN)].map((m): FaceRegion => ({
-    name: unescapeText(m[1]),
-    area: { x: Number(m[2]), y: Number(m[3]), w: Number(m[4]), h: Number(m[5]) },
-  }));
-  const sidecar = { width: Number(width[1]), height: Number(height[1]), regions };
-  return buildRegionXmp(sidecar) === text ? sidecar : null;
+  // the signature goes on the line after <x:xmpmeta>: an XML comment, which XMP readers skip
+  const at = unsigned.indexOf('\n', unsigned.indexOf('<x:xmpmeta')) + 1;
+  return `${unsigned.slice(0, at)}${signatureLine(digest(unsigned))}${unsigned.slice(at)}`;
 }
 
 /** What to do with one photo's sidecar file. */
@@ -245,7 +239,7 @@ export type SidecarAction =
 export function sidecarAction(wanted: string | null, existing: string | null): SidecarAction {
   if (existing === null) return wanted === null ? 'none' : 'create';
   if (wanted !== null && existing === wanted) return 'unchanged';
-  const ours = parseRegionXmp(existing) !== null;
+  const ours = isOurSidecar(existing);
   if (wanted === null) return ours ? 'remove' : 'none';
   return ours ? 'update' : 'foreign';
 }
