@@ -132,7 +132,7 @@ export async function writePeopleReport(
   const unknown: StoredObservation[] = [];
   for (const s of observations) {
     if (s.personId === null) {
-      if (s.observation.face) unknown.push(s);
+      if (s.observation.face && !s.dismissed) unknown.push(s); // dismissed: the user said it is not a face
       continue;
     }
     const list = ofPerson.get(s.personId);
