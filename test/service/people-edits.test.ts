@@ -195,6 +195,26 @@ describe('PeopleService: undo refuses what a later edit built on', () => {
     expect(() => people.undo(1)).toThrow(/undo #3 \(moved 1 face to p7 "Dora" \(off p20\)\), then #2/);
   });
 
+  it('overrides what the machine did since, and refuses when the machine removed a person the edit needs', () => {
+    const { store, people, faces } = edited();
+    people.split(faces.p3[0]);
+    // a later run assigns the split face to p20, and removes p12 … after the user hid it
+    people.hide('p12', true);
+    store.observations.assign([{ id: faces.p3[0], personId: 'p20', assignedBy: 'assign' }]);
+    store.history.record({ actor: 'machine', kind: 'recluster', summary: 're-clustered: 1 face moved' });
+    store.people.remove('p12');
+    people.undo(1);
+    expect(store.observations.byIds([faces.p3[0]], { vectors: false })[0]).toMatchObject({
+      personId: 'p3',
+      assignedBy: 'cluster',
+    });
+    expect(store.constraints.list()).toEqual([]);
+    expect(() => people.undo(2)).toThrow(
+      'edit #2 (hid p12 "Bob") cannot be undone: person p12 is gone (the machine\'s last run since: #3, ' +
+        're-clustered: 1 face moved)',
+    );
+  });
+
   it('refuses an undo, an edit already undone, a machine run and an unknown id', () => {
     const { store, people } = edited();
     people.hide('p3', true);
