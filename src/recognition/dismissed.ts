@@ -17,7 +17,9 @@ export const DISMISSED_MATCH_COSINE = 0.5;
 /**
  * Whether `face` is junk by the user's dismissals: its nearest dismissed face is at cos >= DISMISSED_MATCH_COSINE,
  * and nearer than every exemplar in `exemplars` (a person's face stays theirs however like a dismissed one).
- * Exemplars are compared only when a dismissed face is that near, which is rare.
+ * Exemplars are compared only when a dismissed face is that near, which is rare. Cost: one cosine per dismissed
+ * face; 10,000 faces against 50 dismissed ones took 1.0–1.2 s on the shared 2-core machine (a full re-cluster checks
+ * every face not placed by the user, an incremental run only the new ones).
  */
 export function resemblesDismissed(
   face: Float32Array,
