@@ -1,8 +1,8 @@
-import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { exportXmpSidecars, type XmpExportSummary } from '../hosts/folder/xmp-export.js';
 import { PeopleService } from '../service/people.js';
 import type { Store } from '../store/store.js';
-import { parseId, runCommandLine, UsageError, type Outcome } from './command-runner.js';
+import { CliError, parseId, runCommandLine, UsageError, type Outcome } from './command-runner.js';
 import { checkNewName, describePerson, findPerson } from './person-ref.js';
 import { DB_OPTION, withExistingStore } from './store-file.js';
 
@@ -136,6 +136,57 @@ async function exportXmp(store: Store, dryRun: boolean): Promise<number> {
   return reportExport(await exportXmpSidecars(store, { dryRun }), dryRun);
 }
 
+/**
+ * Runs one edit and prints the history's line for it; an edit that changed nothing says so. The service's refusals
+ * (an unknown observation, a name for an existing person) are usage errors.
+ */
+function edit(store: Store, work: (people: PeopleService) => unknown): void {
+  const people = new PeopleService(store);
+  const last = people.history({ limit: 1 })[0]?.id ?? 0;
+  try {
+    work(people);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const entry = people.history({ limit: 1 })[0];
+  say(entry && entry.id > last ? entry.summary : 'nothing to change');
+}
+
+function move(store: Store, observations: readonly number[], options: { to?: string; new?: string | true }): void {
+  if ((options.to === undefined) === (options.new === undefined)) {
+    throw new UsageError('say where the faces go: --to <person>, or --new [name] for a new person');
+  }
+  const to = options.to === undefined ? null : findPerson(store.people.list(), options.to).id;
+  const name = typeof options.new === 'string' ? options.new : null;
+  edit(store, (people) => people.move(observations, to, name));
+}
+
+function history(store: Store, limit: number, json: boolean): void {
+  const entries = new PeopleService(store).history({ limit });
+  if (json) return printJson(entries);
+  for (const e of entries) {
+    const state = e.undone ? ' (undone)' : '';
+    say(`#${e.id}\t${new Date(e.at).toISOString()}\t${e.actor}\t${e.summary}${state}`);
+  }
+}
+
+function undo(store: Store, id: number): void {
+  const people = new PeopleService(store);
+  if (!store.history.get(id)) throw new UsageError(`no edit #${id} (people history lists them)`);
+  try {
+    people.undo(id);
+  } catch (error) {
+    throw new CliError((error as Error).message, 1);
+  }
+  say(people.history({ limit: 1 })[0].summary);
+}
+
+const parseLimit = (value: string) => {
+  const limit = parseId(value);
+  if (limit === 0) throw new InvalidArgumentError('expected at least 1');
+  return limit;
+};
+
 /** `immich-people people …`: list, show, and the edits a user makes to people, each saying what it did. */
 export function peopleCli(outcome: Outcome = { code: 0 }): CommandUnknownOpts {
   const people = new Command('people').description('the people in the store: list, show, and edit them');
@@ -190,6 +241,44 @@ export function peopleCli(outcome: Outcome = { code: 0 }): CommandUnknownOpts {
     .option(...DB_OPTION)
     .action(async (observation, options) => {
       await withExistingStore(options.db, (store) => split(store, observation));
+    });
+  people
+    .command('move')
+    .description('put observations on a person, or on a new one, as your own; each stays off the person it left')
+    .argument('<observations...>', 'observation ids (people show <person> lists them)', (v, all: number[] = []) => [
+      ...all,
+      parseId(v),
+    ])
+    .option('--to <person>', PERSON_ARGUMENT)
+    .option('--new [name]', 'a new person, with this name if given')
+    .option(...DB_OPTION)
+    .action(async (observations, options) => {
+      await withExistingStore(options.db, (store) => move(store, observations, options));
+    });
+  people
+    .command('dismiss')
+    .description('not a face: never clustered, assigned or listed again, and its look-alikes stay unknown')
+    .argument('<observations...>', 'observation ids', (v, all: number[] = []) => [...all, parseId(v)])
+    .option(...DB_OPTION)
+    .action(async (observations, options) => {
+      await withExistingStore(options.db, (store) => edit(store, (people) => people.dismiss(observations)));
+    });
+  people
+    .command('history')
+    .description("the edits to people, yours and the machine's, newest first, with the ids people undo takes")
+    .option('--limit <n>', 'how many (default 20)', parseLimit)
+    .option('--json', 'as JSON')
+    .option(...DB_OPTION)
+    .action(async (options) => {
+      await withExistingStore(options.db, (store) => history(store, options.limit ?? 20, options.json ?? false));
+    });
+  people
+    .command('undo')
+    .description('undo one of your edits; a later edit of the same people or faces must be undone first')
+    .argument('<edit>', 'an edit id (people history lists them)', parseId)
+    .option(...DB_OPTION)
+    .action(async (id, options) => {
+      await withExistingStore(options.db, (store) => undo(store, id));
     });
   people
     .command('export-xmp')

@@ -17,13 +17,14 @@ import type { AssignedBy, Observation } from '../types.js';
 import { assignSparse, type SparseAssignOptions } from './assign-sparse.js';
 import { clusterPass1, type Pass1Options } from './cluster-pass1.js';
 import type { ObservationPair } from './constraints.js';
+import { resemblesDismissed } from './dismissed.js';
 import { buildGallery, type GalleryOptions } from './gallery.js';
 import { mergePass2, type Pass2Options } from './merge-pass2.js';
 import type { NeighbourSearch } from './neighbours.js';
 import { observationSet } from './observations.js';
 import { mapClustersToPeople, namedClusters, personClusterOverlap } from './person-mapping.js';
 import { userConstraints } from './user-constraints.js';
-import { createMatrix, type VectorMatrix } from './vectors.js';
+import { createMatrix, row, type VectorMatrix } from './vectors.js';
 
 /**
  * Below this many exemplars every face is coded over all of them; above, a search picks its 64 nearest atoms. Coding
@@ -50,6 +51,8 @@ export interface RecognitionPerson {
   readonly name: string | null;
   /** Observation ids of its exemplars. */
   readonly exemplars: readonly number[];
+  /** The user hid the person: like a named one, it is never removed for holding nothing. */
+  readonly hidden?: boolean;
 }
 
 export interface RecognitionInput {
@@ -60,6 +63,12 @@ export interface RecognitionInput {
   readonly cannotLink: readonly ObservationPair[];
   /** Person pairs the user said are different: never suggested again. */
   readonly rejected: readonly (readonly [string, string])[];
+  /**
+   * Face vectors (of the observations' model) the user dismissed as not a face. A face more like one of them than
+   * like any exemplar is junk: kept out of clustering and left unassigned (see dismissed.ts). The user's own
+   * assignments are never junk.
+   */
+  readonly dismissed?: readonly Float32Array[];
 }
 
 /** Neighbour providers to plug in (an HNSW index for large libraries); brute force when absent. */
@@ -145,7 +154,8 @@ function forbiddenPeople(
 /**
  * Sparse-codes every clear, unplaced face over the people's exemplars, in input order; returns person ids (null =
  * unknown). A face is coded without the exemplars of people it may not join: those the user took it off (a
- * cannot-link), and those already in the same photo.
+ * cannot-link), and those already in the same photo. A face more like a dismissed face than like any exemplar of
+ * this gallery stays unknown.
  */
 function assignUnknown(
   observations: readonly RecognitionObservation[],
@@ -153,6 +163,7 @@ function assignUnknown(
   people: readonly { id: string; exemplars: readonly number[] }[],
   cannotLink: readonly ObservationPair[],
   options: RecognitionOptions,
+  dismissed: readonly Float32Array[] = [],
 ): (string | null)[] {
   const result = [...personOf];
   const rowOf = new Map(observations.map((o, i) => [o.id, i]));
@@ -187,8 +198,12 @@ function assignUnknown(
     inImage.set(image, people);
   };
   observations.forEach((_, i) => see(i));
+  const atomVectors = function* () {
+    for (let k = 0; k < total; k++) yield row(atoms, k);
+  };
   for (const i of pending) {
     const vector = observations[i].observation.face!.embedding!.vector;
+    if (dismissed.length > 0 && resemblesDismissed(vector, dismissed, atomVectors)) continue;
     const sameImage = inImage.get(observations[i].image);
     const cannot = forbidden.get(observations[i].id);
     const excluded = sameImage || cannot ? new Set([...(sameImage ?? []), ...(cannot ?? [])]) : undefined;
@@ -226,6 +241,30 @@ function dictionaryOf(
   return { atoms, owner, identityCount: gallery.length, atomIds };
 }
 
+/** Rows of faces, not placed by the user, that resemble a dismissed face more than any exemplar of `people`. */
+function junkRows(
+  observations: readonly RecognitionObservation[],
+  people: readonly RecognitionPerson[],
+  dismissed: readonly Float32Array[],
+): Set<number> {
+  const junk = new Set<number>();
+  if (dismissed.length === 0) return junk;
+  const rowOf = new Map(observations.map((o, i) => [o.id, i]));
+  const exemplars = function* () {
+    for (const p of people) {
+      for (const e of p.exemplars) {
+        const i = rowOf.get(e);
+        if (i !== undefined && hasVector(observations[i])) yield observations[i].observation.face!.embedding!.vector;
+      }
+    }
+  };
+  observations.forEach((o, i) => {
+    const vector = o.observation.face?.embedding?.vector;
+    if (vector && o.assignedBy !== 'user' && resemblesDismissed(vector, dismissed, exemplars)) junk.add(i);
+  });
+  return junk;
+}
+
 function hasVector(o: RecognitionObservation): boolean {
   return o.observation.face?.embedding !== undefined;
 }
@@ -246,7 +285,7 @@ function countChanges(
 function incremental(input: RecognitionInput, options: RecognitionOptions): RecognitionResult {
   const { observations } = input;
   const personOf = observations.map((o) => o.personId);
-  const assigned = assignUnknown(observations, personOf, input.people, input.cannotLink, options);
+  const assigned = assignUnknown(observations, personOf, input.people, input.cannotLink, options, input.dismissed);
   const assignments: RecognitionAssignment[] = [];
   assigned.forEach((personId, i) => {
     if (personId !== personOf[i]) assignments.push({ id: observations[i].id, personId, assignedBy: 'assign' });
@@ -264,7 +303,11 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     clock = now;
     return ms;
   };
-  const set = observationSet(observations);
+  // faces like a dismissed one (by the gallery as it was) take no part in clustering: their rows are left empty
+  const junk = junkRows(observations, people, input.dismissed ?? []);
+  const set = observationSet(
+    junk.size > 0 ? observations.map((o, i) => (junk.has(i) ? { ...o, observation: {} } : o)) : observations,
+  );
   const ids = observations.map((o) => o.id);
   const { mustLink, cannotLink } = userConstraints(observations, people, input);
   report?.({ phase: 'pack', ms: lap() });
@@ -304,7 +347,7 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     id: personOfLabel.get(g.label)!,
     exemplars: Array.from(g.exemplars, (i) => ids[i]).sort((a, b) => a - b),
   }));
-  const final = assignUnknown(observations, clustered, galleryPeople, input.cannotLink, options);
+  const final = assignUnknown(observations, clustered, galleryPeople, input.cannotLink, options, input.dismissed);
   report?.({ phase: 'assign', ms: lap() });
   const assignments: RecognitionAssignment[] = [];
   observations.forEach((o, i) => {
@@ -317,7 +360,7 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   // machine-made people that lost every observation go; named people and those the user confirmed stay
   const confirmed = new Set(observations.filter((o) => o.assignedBy === 'user').map((o) => o.personId));
   const removed = people
-    .filter((p) => !kept.has(p.id) && p.name === null && !confirmed.has(p.id))
+    .filter((p) => !kept.has(p.id) && p.name === null && !p.hidden && !confirmed.has(p.id))
     .map((p) => p.id)
     .sort();
   const rejected = new Set(input.rejected.flatMap(([a, b]) => [`${a}|${b}`, `${b}|${a}`]));

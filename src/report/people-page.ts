@@ -158,8 +158,8 @@ export async function writePeopleReport(
   for (const s of observations) {
     const isFace = s.observation.face !== undefined;
     if (s.personId === null) {
-      if (isFace) unknown.push(s);
-      else unknownBodies++;
+      if (isFace && !s.dismissed) unknown.push(s); // dismissed: the user said it is not a face
+      else if (!isFace) unknownBodies++;
       continue;
     }
     const list = facesOf.get(s.personId);

@@ -52,6 +52,33 @@ export function hnswSearch(faceModel: string, indexPath: string | null): SearchP
   };
 }
 
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The history's line for a run that changed something (null when it changed nothing): how many faces changed
+ * person, and how many people it made and removed. Machine runs are not undone; the next run decides again.
+ */
+export function describeRun(
+  result: RecognitionResult,
+  mode: RecognitionOptions['mode'],
+  stored: readonly StoredObservation[],
+): { kind: 'recluster' | 'assign'; text: string } | null {
+  const before = new Map(stored.map((s) => [s.id, s.personId]));
+  const moved = result.assignments.filter((a) => before.get(a.id) !== a.personId).length;
+  const created = result.people.filter((p) => p.created).length;
+  const removed = result.removed.length;
+  if (result.changed === 0 && created === 0 && removed === 0) return null;
+  if (mode === 'incremental') return { kind: 'assign', text: `assigned ${count(moved, 'new face', 'new faces')}` };
+  const parts = [
+    `${count(moved, 'face', 'faces')} moved`,
+    ...(created > 0 ? [`${count(created, 'person', 'people')} created`] : []),
+    ...(removed > 0 ? [`${count(removed, 'person', 'people')} removed`] : []),
+  ];
+  const relabelled = result.changed - moved;
+  if (relabelled > 0) parts.push(`${count(relabelled, 'face', 'faces')} placed anew on the same person`);
+  return { kind: 'recluster', text: `re-clustered: ${parts.join(', ')}` };
+}
+
 /**
  * Loads what recognition needs from the store, runs the one pure `recognise` step, and writes its result back in
  * one transaction. It never decides anything itself.
@@ -91,6 +118,7 @@ export class RecognitionService {
       mustLink: pairs('must-link'),
       cannotLink: pairs('cannot-link'),
       rejected: this.store.suggestions.list('rejected').map((s) => [s.personA, s.personB] as const),
+      dismissed: this.store.observations.dismissedFaceVectors(this.options.faceModel),
     };
   }
 
@@ -108,7 +136,7 @@ export class RecognitionService {
         ? { exemplarSearchAbove: this.options.exemplarIndexAbove }
         : {}),
     });
-    this.persist(result);
+    this.persist(result, mode, stored);
     return this.summary(result.changed);
   }
 
@@ -120,13 +148,15 @@ export class RecognitionService {
     return this.run('incremental');
   }
 
-  private persist(result: RecognitionResult): void {
+  private persist(result: RecognitionResult, mode: RecognitionOptions['mode'], stored: StoredObservation[]): void {
     this.store.transaction(() => {
       for (const p of result.people) if (p.created) this.store.people.create({ id: p.id });
       this.store.observations.assign(result.assignments);
       for (const p of result.people) this.store.people.setExemplars(p.id, p.exemplars);
       for (const id of result.removed) this.store.people.remove(id);
       if (result.suggestions) this.store.suggestions.replaceOpen(result.suggestions);
+      const summary = describeRun(result, mode, stored);
+      if (summary !== null) this.store.history.record({ actor: 'machine', kind: summary.kind, summary: summary.text });
     });
   }
 

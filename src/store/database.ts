@@ -184,6 +184,28 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // The review page's edits. Every edit to people is journaled with the state of the rows it touched before and
+  // after, so that it can be undone; machine runs that changed something are journaled too, without state (they are
+  // not undone: the next run decides again). A person's cover is one of its faces: SQLite lets ALTER TABLE add a
+  // reference whose default is NULL, so deleting the face clears the cover. A dismissed observation ("not a face")
+  // is never clustered, assigned, suggested or listed again; the flag lives on the observation, which an unchanged
+  // photo keeps (only a photo analysed again, changed or under another face model, gets new observations).
+  `
+  CREATE TABLE edits (
+    id INTEGER PRIMARY KEY,
+    actor TEXT NOT NULL CHECK (actor IN ('user', 'machine')),
+    kind TEXT NOT NULL,
+    summary TEXT NOT NULL,               -- a sentence for people, without paths
+    before TEXT,                          -- JSON EditState of the rows the edit touched; null for machine runs
+    after TEXT,
+    undoes INTEGER REFERENCES edits(id),  -- an undo: the edit it undid
+    created_at INTEGER NOT NULL,
+    undone_at INTEGER
+  );
+
+  ALTER TABLE people ADD COLUMN cover_observation_id INTEGER REFERENCES observations(id) ON DELETE SET NULL;
+  ALTER TABLE observations ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

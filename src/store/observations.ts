@@ -13,6 +13,8 @@ export interface StoredObservation {
   cluster: number | null;
   personId: string | null;
   assignedBy: AssignedBy | null;
+  /** The user said it is not a face: never clustered, assigned, suggested or listed as unknown again. */
+  dismissed: boolean;
 }
 
 interface RawObservation {
@@ -33,6 +35,7 @@ interface RawObservation {
   cluster: number | null;
   person_id: string | null;
   assigned_by: AssignedBy | null;
+  dismissed: number;
 }
 
 function toStored(r: RawObservation, vectors: boolean): StoredObservation {
@@ -66,6 +69,7 @@ function toStored(r: RawObservation, vectors: boolean): StoredObservation {
     cluster: r.cluster,
     personId: r.person_id,
     assignedBy: r.assigned_by,
+    dismissed: r.dismissed === 1,
   };
 }
 
@@ -117,13 +121,13 @@ export class ObservationRepository {
 
   /**
    * What recognition works on, filtered in SQL: faces embedded by `faceModel` and body-only observations with a
-   * clothing vector; faces of another model wait for re-embedding and are never read.
+   * clothing vector; faces of another model wait for re-embedding and are never read, dismissed ones never again.
    */
   forRecognition(faceModel: string): StoredObservation[] {
     return this.db
       .prepare<[string], RawObservation>(
         `SELECT * FROM observations
-         WHERE face_model = ? OR (face_box IS NULL AND body_vector IS NOT NULL) ORDER BY id`,
+         WHERE (face_model = ? OR (face_box IS NULL AND body_vector IS NOT NULL)) AND dismissed = 0 ORDER BY id`,
       )
       .all(faceModel)
       .map((r) => toStored(r, true));
@@ -132,20 +136,21 @@ export class ObservationRepository {
   /**
    * What incremental assignment needs, filtered in SQL: clear `faceModel` faces no person holds, the gallery's
    * exemplars, the other observations in their photos (a person appears once per photo), and the observations of the
-   * user's cannot-links (a face split off a person never goes back).
+   * user's cannot-links (a face split off a person never goes back). Dismissed observations are never read.
    */
   forAssignment(faceModel: string): StoredObservation[] {
     return this.db
       .prepare<[string, string, string, string, string], RawObservation>(
-        `SELECT * FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL
+        `SELECT * FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL AND dismissed = 0
          UNION
          SELECT o.* FROM observations o JOIN exemplars e ON e.observation_id = o.id WHERE o.face_model = ?
+           AND o.dismissed = 0
          UNION
-         SELECT * FROM observations WHERE (face_model = ? OR face_model IS NULL) AND asset_id IN
-           (SELECT asset_id FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL)
+         SELECT * FROM observations WHERE (face_model = ? OR face_model IS NULL) AND dismissed = 0 AND asset_id IN
+           (SELECT asset_id FROM observations WHERE face_model = ? AND clear = 1 AND person_id IS NULL AND dismissed = 0)
          UNION
          SELECT o.* FROM observations o JOIN constraints c ON o.id IN (c.a, c.b)
-         WHERE c.kind = 'cannot-link' AND (o.face_model = ? OR o.face_model IS NULL)
+         WHERE c.kind = 'cannot-link' AND (o.face_model = ? OR o.face_model IS NULL) AND o.dismissed = 0
          ORDER BY id`,
       )
       .all(faceModel, faceModel, faceModel, faceModel, faceModel)
@@ -160,6 +165,14 @@ export class ObservationRepository {
     });
   }
 
+  /** A person's observations in id order, without vectors. */
+  ofPerson(personId: string): StoredObservation[] {
+    return this.db
+      .prepare<[string], RawObservation>('SELECT * FROM observations WHERE person_id = ? ORDER BY id')
+      .all(personId)
+      .map((r) => toStored(r, false));
+  }
+
   forAsset(assetId: number): StoredObservation[] {
     return this.db
       .prepare<[number], RawObservation>('SELECT * FROM observations WHERE asset_id = ? ORDER BY id')
@@ -167,10 +180,32 @@ export class ObservationRepository {
       .map((r) => toStored(r, false));
   }
 
-  /** Observations no person holds yet (new since the last assignment, or left unknown). */
+  /**
+   * The face vectors of `faceModel` that the user dismissed ("not a face"): recognition keeps new faces that resemble
+   * them unassigned and out of clustering.
+   */
+  dismissedFaceVectors(faceModel: string): Float32Array[] {
+    return this.db
+      .prepare<[string], { face_vector: Buffer }>(
+        `SELECT face_vector FROM observations WHERE dismissed = 1 AND face_model = ? AND face_vector IS NOT NULL
+         ORDER BY id`,
+      )
+      .all(faceModel)
+      .map((r) => fromBlob(r.face_vector));
+  }
+
+  /** Marks observations as dismissed ("not a face") or not; their person is the caller's to clear. */
+  setDismissed(ids: readonly number[], dismissed: boolean): void {
+    const set = this.db.prepare('UPDATE observations SET dismissed = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) set.run(dismissed ? 1 : 0, id);
+    })();
+  }
+
+  /** Observations no person holds yet (new since the last assignment, or left unknown); dismissed ones are not. */
   unassigned(): StoredObservation[] {
     return this.db
-      .prepare<[], RawObservation>('SELECT * FROM observations WHERE person_id IS NULL ORDER BY id')
+      .prepare<[], RawObservation>('SELECT * FROM observations WHERE person_id IS NULL AND dismissed = 0 ORDER BY id')
       .all()
       .map((r) => toStored(r, true));
   }
@@ -189,11 +224,12 @@ export class ObservationRepository {
     this.db.transaction(() => moments.forEach((moment, id) => set.run(moment, id)))();
   }
 
+  /** Faces, bodies and assigned observations; dismissed ones ("not a face") are none of these. */
   count(): { faces: number; bodies: number; assigned: number } {
     return this.db
       .prepare<[], { faces: number; bodies: number; assigned: number }>(
         `SELECT COALESCE(SUM(face_box IS NOT NULL), 0) AS faces, COALESCE(SUM(face_box IS NULL), 0) AS bodies,
-                COALESCE(SUM(person_id IS NOT NULL), 0) AS assigned FROM observations`,
+                COALESCE(SUM(person_id IS NOT NULL), 0) AS assigned FROM observations WHERE dismissed = 0`,
       )
       .get()!;
   }

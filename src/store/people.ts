@@ -5,6 +5,8 @@ export interface PersonRow {
   id: string;
   name: string | null;
   hidden: boolean;
+  /** The face the user chose to show the person by (one of theirs), or null. */
+  cover: number | null;
   observations: number;
   exemplars: number[];
 }
@@ -33,9 +35,9 @@ export class PeopleRepository {
     const rows = this.db
       .prepare<
         [string | null, string | null],
-        { id: string; name: string | null; hidden: number; observations: number }
+        { id: string; name: string | null; hidden: number; cover: number | null; observations: number }
       >(
-        `SELECT p.id, p.name, p.hidden, COUNT(o.id) AS observations
+        `SELECT p.id, p.name, p.hidden, p.cover_observation_id AS cover, COUNT(o.id) AS observations
          FROM people p LEFT JOIN observations o ON o.person_id = p.id
          WHERE ? IS NULL OR p.id = ?
          GROUP BY p.id ORDER BY observations DESC, p.created_at, p.id`,
@@ -55,6 +57,7 @@ export class PeopleRepository {
       id: r.id,
       name: r.name,
       hidden: r.hidden === 1,
+      cover: r.cover,
       observations: r.observations,
       exemplars: exemplars.get(r.id) ?? [],
     }));
@@ -67,6 +70,13 @@ export class PeopleRepository {
 
   setHidden(id: string, hidden: boolean, now = Date.now()): void {
     this.db.prepare('UPDATE people SET hidden = ?, updated_at = ? WHERE id = ?').run(hidden ? 1 : 0, now, id);
+  }
+
+  /** The person's cover face; the caller checks that it is theirs. */
+  setCover(id: string, observationId: number | null, now = Date.now()): void {
+    this.db
+      .prepare('UPDATE people SET cover_observation_id = ?, updated_at = ? WHERE id = ?')
+      .run(observationId, now, id);
   }
 
   setExemplars(id: string, observationIds: readonly number[]): void {

@@ -2,6 +2,8 @@ import { AssetRepository } from './assets.js';
 import { CheckpointRepository } from './checkpoints.js';
 import { ConstraintRepository } from './constraints.js';
 import { openDatabase, type Db } from './database.js';
+import { EditStateRepository } from './edit-state.js';
+import { HistoryRepository } from './history.js';
 import { ImmichLinkRepository } from './immich.js';
 import { LibraryRepository } from './libraries.js';
 import { ObservationRepository } from './observations.js';
@@ -20,6 +22,9 @@ export class Store {
   readonly immich: ImmichLinkRepository;
   readonly libraries: LibraryRepository;
   readonly removedLabels: RemovedLabelRepository;
+  /** The journal of edits to people, and the rows each touched (for undo). */
+  readonly history: HistoryRepository;
+  readonly editState: EditStateRepository;
 
   private constructor(
     readonly path: string,
@@ -34,6 +39,8 @@ export class Store {
     this.immich = new ImmichLinkRepository(db);
     this.libraries = new LibraryRepository(db);
     this.removedLabels = new RemovedLabelRepository(db);
+    this.history = new HistoryRepository(db);
+    this.editState = new EditStateRepository(db);
   }
 
   static open(path: string): Store {

@@ -50,6 +50,60 @@ describe('immich-people people: each edit says what it did', () => {
   });
 });
 
+describe('immich-people people: move, dismiss, history and undo', () => {
+  it('print the history line of each edit; undo refuses while a later edit stands (exit 1)', async () => {
+    const { db, faces } = peopleStore();
+    const output = captureOutput();
+    expect(await peopleCommand(['move', String(faces.p12[0]), '--to', 'Ann', '--db', db])).toBe(0);
+    expect(await peopleCommand(['move', String(faces.p20[0]), '--new', 'Cleo', '--db', db])).toBe(0);
+    expect(await peopleCommand(['dismiss', String(faces.p12[1]), '--db', db])).toBe(0);
+    expect(await peopleCommand(['dismiss', String(faces.p12[1]), '--db', db])).toBe(0);
+    expect(await peopleCommand(['split', String(faces.p12[0]), '--db', db])).toBe(0);
+    expect(await peopleCommand(['undo', '1', '--db', db])).toBe(1);
+    expect(await peopleCommand(['undo', '4', '--db', db])).toBe(0);
+    expect(await peopleCommand(['undo', '1', '--db', db])).toBe(0);
+    expect(output.stdout().split('\n')).toEqual([
+      'moved 1 face to p3 "Ann" (off p12 "Bob")',
+      'moved 1 face to a new person p6 "Cleo" (off p20)',
+      'dismissed 1 face as not a face (off p12 "Bob")',
+      'nothing to change',
+      `took observation ${faces.p12[0]} off p3 "Ann"; it will not join p3 again`,
+      'undid #4: took face 4 off p3 "Ann"; it will not join p3 again',
+      'undid #1: moved 1 face to p3 "Ann" (off p12 "Bob")',
+      '',
+    ]);
+    expect(output.stderr()).toContain('undo #4 (took face 4 off p3 "Ann"; it will not join p3 again) first');
+
+    const history = captureOutput();
+    expect(await peopleCommand(['history', '--limit', '3', '--db', db])).toBe(0);
+    expect(
+      history
+        .stdout()
+        .split('\n')
+        .map((line) => line.split('\t').filter((_, i) => i !== 1)),
+    ).toEqual([
+      ['#6', 'user', 'undid #1: moved 1 face to p3 "Ann" (off p12 "Bob")'],
+      ['#5', 'user', 'undid #4: took face 4 off p3 "Ann"; it will not join p3 again'],
+      ['#4', 'user', 'took face 4 off p3 "Ann"; it will not join p3 again (undone)'],
+      [''],
+    ]);
+  });
+
+  it('exit 2 without a target, with two, or for an unknown observation or edit', async () => {
+    const { db } = peopleStore();
+    const output = captureOutput();
+    expect(await peopleCommand(['move', '1', '--db', db])).toBe(2);
+    expect(await peopleCommand(['move', '1', '--to', 'p3', '--new', '--db', db])).toBe(2);
+    expect(await peopleCommand(['move', '99', '--to', 'p3', '--db', db])).toBe(2);
+    expect(await peopleCommand(['dismiss', 'x', '--db', db])).toBe(2);
+    expect(await peopleCommand(['undo', '7', '--db', db])).toBe(2);
+    expect(await peopleCommand(['history', '--limit', '0', '--db', db])).toBe(2);
+    expect(output.stderr()).toContain('say where the faces go: --to <person>, or --new [name] for a new person');
+    expect(output.stderr()).toContain('no observation with id 99');
+    expect(output.stderr()).toContain('no edit #7 (people history lists them)');
+  });
+});
+
 describe('immich-people people: names', () => {
   it('refuses an empty name with exit 2 and keeps the old one; unname clears it', async () => {
     const { db } = peopleStore();

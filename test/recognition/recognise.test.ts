@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DISMISSED_MATCH_COSINE, resemblesDismissed } from '../../src/recognition/dismissed.js';
 import { recognise, type RecognitionInput, type RecognitionObservation } from '../../src/recognition/recognise.js';
 import { vectorObservation } from '../../src/recognition/observations.js';
 import type { AssignedBy } from '../../src/types.js';
@@ -137,5 +138,52 @@ describe('recognise', () => {
     expect([1, 2, 3, 4, 9].map((id) => personOf(after, id))).toEqual(['p1', 'p1', 'p1', 'p1', 'p1']);
     expect(after.people.find((p) => p.id === 'p1')!.name).toBe('Ada');
     expect(recognise(after, { mode: 'full' }).changed).toBe(0);
+  });
+});
+
+describe('recognise: faces the user dismissed filter junk', () => {
+  it('a face is junk when a dismissed face is at cos >= 0.50 and nearer than every exemplar', () => {
+    const face10 = unit(0, 1, 0.3);
+    const near = unit(0, 2, 0.3); // cos 1 / 1.09 = 0.917 to face10
+    expect(DISMISSED_MATCH_COSINE).toBe(0.5);
+    expect(resemblesDismissed(face10, [near], () => [])).toBe(true);
+    expect(resemblesDismissed(face10, [near], () => [unit(8, 1, 0.3)])).toBe(true);
+    // an exemplar as near as the dismissed face keeps it a face
+    expect(resemblesDismissed(face10, [near], () => [unit(0, 3, 0.3)])).toBe(false);
+    // cos 1 / (1.044 · 2.059) = 0.465: below the threshold
+    expect(resemblesDismissed(face10, [unit(0, 5, 1.8)], () => [])).toBe(false);
+  });
+
+  it('faces like a dismissed one form no person in a full run, and stay unknown at the fixed point', () => {
+    const poster = [10, 11, 12].map((k) => face(k, unit(4, k, 0.3)));
+    const plain = recognise(library(poster), { mode: 'full' });
+    expect(plain.people.map((p) => p.id)).toEqual(['p1', 'p10', 'p5']);
+
+    const input: RecognitionInput = { ...library(poster), dismissed: [unit(4, 13, 0.3)] };
+    const result = recognise(input, { mode: 'full' });
+    expect(result.people.map((p) => p.id)).toEqual(['p1', 'p5']);
+    expect(result.assignments.filter((a) => a.id >= 10)).toEqual([
+      { id: 10, personId: null, assignedBy: null, cluster: -1 },
+      { id: 11, personId: null, assignedBy: null, cluster: -1 },
+      { id: 12, personId: null, assignedBy: null, cluster: -1 },
+    ]);
+    const after = next(input, result);
+    expect(recognise(after, { mode: 'incremental' }).changed).toBe(0);
+    expect(recognise(after, { mode: 'full' }).changed).toBe(0);
+  });
+
+  it('a new face goes to the person it is nearer to, and stays unknown when nearer to a dismissed face', () => {
+    const clustered = next(library(), recognise(library(), { mode: 'full' }));
+    // 10: cos 0.89 to A's faces, 0.66 to the dismissed face; 11: cos 0.71 to A's faces, 0.999 to the dismissed face
+    const grown: RecognitionInput = {
+      ...clustered,
+      observations: [...clustered.observations, face(10, unit(0, 12, 0.4)), face(11, unit(0, 15, 0.9))],
+    };
+    expect(recognise(grown, { mode: 'incremental' }).assignments).toEqual([
+      { id: 10, personId: 'p1', assignedBy: 'assign' },
+      { id: 11, personId: 'p1', assignedBy: 'assign' },
+    ]);
+    const filtered = recognise({ ...grown, dismissed: [unit(0, 15, 1)] }, { mode: 'incremental' });
+    expect(filtered.assignments).toEqual([{ id: 10, personId: 'p1', assignedBy: 'assign' }]);
   });
 });

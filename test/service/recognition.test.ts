@@ -93,6 +93,28 @@ describe('RecognitionService', () => {
     expect(existsSync(`${indexPath}.exemplars.hnsw`)).toBe(true);
   });
 
+  it('records each run that changed something in the history, as the machine’s', () => {
+    const { store } = library();
+    const service = new RecognitionService(store, { faceModel: 'm', indexPath: null });
+    service.recluster();
+    service.recluster();
+    const asset = store.assets.upsert({
+      source: 'folder',
+      sourceId: 'new.jpg',
+      contentHash: 'n',
+      capturedAt: 9e9,
+      latitude: null,
+      longitude: null,
+    });
+    store.observations.replaceForAsset(asset.id, [face([1, 0.2, 0, 0, 0, 0, 0, 0], 0.02, 3)]);
+    service.assignNew();
+    service.assignNew();
+    expect(store.history.list().map((e) => [e.actor, e.kind, e.summary])).toEqual([
+      ['machine', 'assign', 'assigned 1 new face'],
+      ['machine', 'recluster', 're-clustered: 6 faces moved, 1 person created'],
+    ]);
+  });
+
   it('ignores vectors of another model', () => {
     const { store } = library();
     const summary = new RecognitionService(store, { faceModel: 'other', indexPath: null }).recluster();

@@ -82,3 +82,39 @@ describe('migration 4: folder libraries', () => {
     }
   });
 });
+
+describe('migration 6: the edit history, covers and dismissals', () => {
+  it('keeps every person and observation; none is dismissed, none has a cover, the history is empty', () => {
+    const path = tempDb();
+    const old = openDatabase(path, 5);
+    old.exec(`
+      INSERT INTO people (id, name, hidden, created_at, updated_at) VALUES ('p1', 'Ann', 1, 1, 1);
+      INSERT INTO assets (id, source, source_id, content_hash, status, updated_at) VALUES (7, 'folder', 'a.jpg', 'h', 'done', 1);
+      INSERT INTO observations (id, asset_id, face_box, person_id, assigned_by) VALUES (1, 7, '[0,0,10,10]', 'p1', 'user');
+    `);
+    old.close();
+
+    const store = Store.open(path);
+    try {
+      expect(store.people.get('p1')).toEqual({
+        id: 'p1',
+        name: 'Ann',
+        hidden: true,
+        cover: null,
+        observations: 1,
+        exemplars: [],
+      });
+      expect(store.observations.all({ vectors: false }).map((o) => [o.id, o.personId, o.dismissed])).toEqual([
+        [1, 'p1', false],
+      ]);
+      expect(store.history.list()).toEqual([]);
+      // a cover's face deleted with its photo leaves the person without a cover
+      store.people.setCover('p1', 1);
+      expect(store.people.get('p1')?.cover).toBe(1);
+      store.assets.remove('folder', 'a.jpg');
+      expect(store.people.get('p1')?.cover).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+});

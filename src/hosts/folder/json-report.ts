@@ -38,15 +38,19 @@ export function libraryJson(
       .filter((a) => a.status === 'done')
       .map((asset) => ({
         file: asset.sourceId,
-        observations: store.observations.forAsset(asset.id).map((s) => {
-          const face = s.observation.face;
-          return {
-            box: (face ? face.box : s.observation.upperBody!.box).map(round1),
-            kind: face ? ('face' as const) : ('body' as const),
-            personId: s.personId,
-            clear: face ? face.quality.clear : false,
-          };
-        }),
+        // a dismissed observation is not a face: the user never sees it again
+        observations: store.observations
+          .forAsset(asset.id)
+          .filter((s) => !s.dismissed)
+          .map((s) => {
+            const face = s.observation.face;
+            return {
+              box: (face ? face.box : s.observation.upperBody!.box).map(round1),
+              kind: face ? ('face' as const) : ('body' as const),
+              personId: s.personId,
+              clear: face ? face.quality.clear : false,
+            };
+          }),
       })),
     failures: assets
       .filter((a) => a.status === 'failed')

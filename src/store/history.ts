@@ -1,0 +1,132 @@
+import type { Db } from './database.js';
+import type { EditState } from './edit-state.js';
+
+export type EditActor = 'user' | 'machine';
+
+/** What an entry of the history did. */
+export type EditKind =
+  | 'name'
+  | 'hide'
+  | 'merge'
+  | 'split'
+  | 'move'
+  | 'dismiss'
+  | 'cover'
+  | 'accept'
+  | 'reject'
+  | 'undo'
+  | 'recluster'
+  | 'assign';
+
+/** One journaled edit, with the state of the rows it touched (null for a machine run). */
+export interface EditRecord {
+  id: number;
+  at: number;
+  actor: EditActor;
+  kind: EditKind;
+  summary: string;
+  before: EditState | null;
+  after: EditState | null;
+  /** For an undo: the edit it undid. */
+  undoes: number | null;
+  undoneAt: number | null;
+}
+
+interface RawEdit {
+  id: number;
+  actor: EditActor;
+  kind: EditKind;
+  summary: string;
+  before: string | null;
+  after: string | null;
+  undoes: number | null;
+  created_at: number;
+  undone_at: number | null;
+}
+
+function toRecord(r: RawEdit, withState: boolean): EditRecord {
+  return {
+    id: r.id,
+    at: r.created_at,
+    actor: r.actor,
+    kind: r.kind,
+    summary: r.summary,
+    before: withState && r.before !== null ? (JSON.parse(r.before) as EditState) : null,
+    after: withState && r.after !== null ? (JSON.parse(r.after) as EditState) : null,
+    undoes: r.undoes,
+    undoneAt: r.undone_at,
+  };
+}
+
+/** The journal of edits to people, the user's and the machine's, newest last by id. */
+export class HistoryRepository {
+  constructor(private readonly db: Db) {}
+
+  record(
+    entry: {
+      actor: EditActor;
+      kind: EditKind;
+      summary: string;
+      before?: EditState | null;
+      after?: EditState | null;
+      undoes?: number | null;
+    },
+    now = Date.now(),
+  ): number {
+    const result = this.db
+      .prepare(
+        'INSERT INTO edits (actor, kind, summary, before, after, undoes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        entry.actor,
+        entry.kind,
+        entry.summary,
+        entry.before ? JSON.stringify(entry.before) : null,
+        entry.after ? JSON.stringify(entry.after) : null,
+        entry.undoes ?? null,
+        now,
+      );
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Newest first, without their states: `limit` entries with ids below `before` (all when absent). */
+  list(options: { limit?: number; before?: number } = {}): EditRecord[] {
+    return this.db
+      .prepare<[number | null, number | null, number], RawEdit>(
+        `SELECT id, actor, kind, summary, NULL AS before, NULL AS after, undoes, created_at, undone_at FROM edits
+         WHERE ? IS NULL OR id < ? ORDER BY id DESC LIMIT ?`,
+      )
+      .all(options.before ?? null, options.before ?? null, options.limit ?? -1)
+      .map((r) => toRecord(r, false));
+  }
+
+  get(id: number): EditRecord | undefined {
+    const raw = this.db.prepare<[number], RawEdit>('SELECT * FROM edits WHERE id = ?').get(id);
+    return raw && toRecord(raw, true);
+  }
+
+  /** The user's edits after `id` that still stand (not undone, not undos themselves), with their states. */
+  standingUserEditsAfter(id: number): EditRecord[] {
+    return this.db
+      .prepare<[number], RawEdit>(
+        `SELECT * FROM edits WHERE id > ? AND actor = 'user' AND kind != 'undo' AND undone_at IS NULL ORDER BY id`,
+      )
+      .all(id)
+      .map((r) => toRecord(r, true));
+  }
+
+  /** The newest machine run after `id`, if any. */
+  lastMachineRunAfter(id: number): EditRecord | undefined {
+    const raw = this.db
+      .prepare<[number], RawEdit>(
+        `SELECT id, actor, kind, summary, NULL AS before, NULL AS after, undoes, created_at, undone_at FROM edits
+         WHERE id > ? AND actor = 'machine' ORDER BY id DESC LIMIT 1`,
+      )
+      .get(id);
+    return raw && toRecord(raw, false);
+  }
+
+  markUndone(id: number, now = Date.now()): void {
+    this.db.prepare('UPDATE edits SET undone_at = ? WHERE id = ?').run(now, id);
+  }
+}
