@@ -79,6 +79,11 @@ export class AssetRepository {
     return raw && toRow(raw);
   }
 
+  byId(id: number): AssetRow | undefined {
+    const raw = this.db.prepare<[number], RawAsset>('SELECT * FROM assets WHERE id = ?').get(id);
+    return raw && toRow(raw);
+  }
+
   /** Every asset, or a source's (of every library, or of one). */
   list(source?: string, library?: number): AssetRow[] {
     const rows = this.db

@@ -9,6 +9,7 @@ import { LibraryRepository } from './libraries.js';
 import { ObservationRepository } from './observations.js';
 import { PeopleRepository } from './people.js';
 import { RemovedLabelRepository } from './removed-labels.js';
+import { ReviewQueries } from './review.js';
 import { SuggestionRepository } from './suggestions.js';
 
 /** The embedded store: one SQLite file, the truth for everything; indexes beside it are caches. */
@@ -25,6 +26,7 @@ export class Store {
   /** The journal of edits to people, and the rows each touched (for undo). */
   readonly history: HistoryRepository;
   readonly editState: EditStateRepository;
+  readonly review: ReviewQueries;
 
   private constructor(
     readonly path: string,
@@ -41,6 +43,7 @@ export class Store {
     this.removedLabels = new RemovedLabelRepository(db);
     this.history = new HistoryRepository(db);
     this.editState = new EditStateRepository(db);
+    this.review = new ReviewQueries(db);
   }
 
   static open(path: string): Store {

@@ -1,0 +1,168 @@
+/**
+ * Why a face is on a person: its nearest exemplars of every person, with the face similarity, the clothing
+ * similarity where the exemplar was seen in the same moment, and the combined distance pass 1 uses,
+ * D = min(F, α·F + β·T). Pure: the review page shows it, the store supplies the vectors.
+ */
+import { PASS1_ALPHA, PASS1_BETA } from './cluster-pass1.js';
+import { NEAREST_MIN_SIMILARITY } from './assign-nearest.js';
+import { cosineSimilarity, dotAt, normaliseInPlace } from './vectors.js';
+
+export interface ExemplarVectors {
+  personId: string;
+  observationId: number;
+  moment: number | null;
+  face: Float32Array;
+  body: { model: string; vector: Float32Array } | null;
+}
+
+export interface FaceToExplain {
+  face: Float32Array;
+  body: { model: string; vector: Float32Array } | null;
+  moment: number | null;
+  /** The person it is on now, if any. */
+  personId: string | null;
+}
+
+export interface ExemplarEvidence {
+  personId: string;
+  observationId: number;
+  /** Cosine similarity of the two faces. */
+  faceSimilarity: number;
+  /** Cosine similarity of the clothing, only when both were seen in the same moment with the same body model. */
+  clothingSimilarity: number | null;
+  /** 1 − D: the similarity pass 1 acted on, face and clothing combined. */
+  combinedSimilarity: number;
+  /** true when the clothing made the two closer than their faces alone. */
+  clothingHelped: boolean;
+}
+
+export type Confidence = 'confirmed' | 'high' | 'medium' | 'low';
+
+export interface Explanation {
+  /** The best exemplar of each person, best first, at most `limit`. */
+  nearest: ExemplarEvidence[];
+  /** The best evidence for the face's own person, when it has one with exemplars of this model. */
+  own: ExemplarEvidence | null;
+  /** The best evidence for any other person. */
+  rival: ExemplarEvidence | null;
+  confidence: Confidence;
+}
+
+/**
+ * Similarity at which a face is above every impostor pair models.md measured (max 0.46): the level incremental
+ * assignment requires (`NEAREST_MIN_SIMILARITY`).
+ */
+const HIGH_SIMILARITY = NEAREST_MIN_SIMILARITY;
+/** A rival this much weaker leaves no doubt; chosen for the page, not fitted. */
+const HIGH_MARGIN = 0.1;
+/** Below the impostor maximum but in the range where genuine pairs of a hard photo still lie (models.md §3). */
+const MEDIUM_SIMILARITY = 0.4;
+
+function evidence(face: FaceToExplain, exemplar: ExemplarVectors): ExemplarEvidence {
+  const faceSimilarity = cosineSimilarity(face.face, exemplar.face);
+  const sameMoment = face.moment !== null && face.moment === exemplar.moment;
+  const clothingSimilarity =
+    sameMoment && face.body && exemplar.body && face.body.model === exemplar.body.model
+      ? cosineSimilarity(face.body.vector, exemplar.body.vector)
+      : null;
+  const f = 1 - faceSimilarity;
+  const d = clothingSimilarity === null ? f : Math.min(f, PASS1_ALPHA * f + PASS1_BETA * (1 - clothingSimilarity));
+  return {
+    personId: exemplar.personId,
+    observationId: exemplar.observationId,
+    faceSimilarity,
+    clothingSimilarity,
+    combinedSimilarity: 1 - d,
+    clothingHelped: d < f,
+  };
+}
+
+/** Explains one face against every exemplar; `userPlaced`: the user put it there, which outranks any evidence. */
+export function explainFace(
+  face: FaceToExplain,
+  exemplars: readonly ExemplarVectors[],
+  options: { limit?: number; userPlaced?: boolean } = {},
+): Explanation {
+  const bestPerPerson = new Map<string, ExemplarEvidence>();
+  for (const exemplar of exemplars) {
+    const e = evidence(face, exemplar);
+    const held = bestPerPerson.get(e.personId);
+    if (!held || e.combinedSimilarity > held.combinedSimilarity) bestPerPerson.set(e.personId, e);
+  }
+  const ranked = [...bestPerPerson.values()].sort(
+    (a, b) => b.combinedSimilarity - a.combinedSimilarity || a.observationId - b.observationId,
+  );
+  const own = face.personId === null ? null : (bestPerPerson.get(face.personId) ?? null);
+  const rival = ranked.find((e) => e.personId !== face.personId) ?? null;
+  return {
+    nearest: ranked.slice(0, options.limit ?? 5),
+    own,
+    rival,
+    confidence: options.userPlaced ? 'confirmed' : confidenceOf(own, rival),
+  };
+}
+
+function confidenceOf(own: ExemplarEvidence | null, rival: ExemplarEvidence | null): Confidence {
+  if (!own) return 'low';
+  const margin = own.combinedSimilarity - (rival?.combinedSimilarity ?? 0);
+  if (own.combinedSimilarity >= HIGH_SIMILARITY && margin >= HIGH_MARGIN) return 'high';
+  if (own.combinedSimilarity >= MEDIUM_SIMILARITY && margin > 0) return 'medium';
+  return 'low';
+}
+
+/** Every person's exemplars with a unit centroid each, to find a face's likely people without every exemplar. */
+export interface GalleryIndex {
+  readonly people: readonly string[];
+  /** Row-major, one unit centroid per person in `people` order. */
+  readonly centroids: Float32Array;
+  readonly dim: number;
+  readonly exemplars: ReadonlyMap<string, readonly ExemplarVectors[]>;
+}
+
+export function indexGallery(exemplars: readonly ExemplarVectors[]): GalleryIndex {
+  const byPerson = new Map<string, ExemplarVectors[]>();
+  for (const e of exemplars) {
+    const list = byPerson.get(e.personId);
+    if (list) list.push(e);
+    else byPerson.set(e.personId, [e]);
+  }
+  const people = [...byPerson.keys()];
+  const dim = exemplars[0]?.face.length ?? 0;
+  const centroids = new Float32Array(people.length * dim);
+  people.forEach((person, p) => {
+    const centroid = centroids.subarray(p * dim, (p + 1) * dim);
+    for (const e of byPerson.get(person)!) for (let i = 0; i < dim; i++) centroid[i] += e.face[i];
+    normaliseInPlace(centroid);
+  });
+  return { people, centroids, dim, exemplars: byPerson };
+}
+
+/**
+ * explainFace over the face's own person and the `candidates` people whose exemplar centroids are nearest: O(P·dim)
+ * per face instead of O(exemplars·dim), for a page of a hundred faces against a thousand people. A rival whose
+ * centroid ranks below the candidates but one exemplar of which is nearer can be missed; the face page, for one face,
+ * uses explainFace over every exemplar.
+ */
+export function explainWithIndex(
+  face: FaceToExplain,
+  index: GalleryIndex,
+  options: { limit?: number; userPlaced?: boolean; candidates?: number } = {},
+): Explanation {
+  const { people, centroids, dim } = index;
+  if (face.face.length !== dim) return explainFace(face, [], options);
+  const wanted = Math.min(options.candidates ?? 8, people.length);
+  // the best `wanted` centroids, kept sorted in a small array: no per-person allocation, no full sort
+  const best: { p: number; score: number }[] = [];
+  for (let p = 0; p < people.length; p++) {
+    const score = dotAt(face.face, 0, centroids, p * dim, dim);
+    if (best.length === wanted && score <= best[wanted - 1].score) continue;
+    let at = best.length === wanted ? wanted - 1 : best.length;
+    while (at > 0 && best[at - 1].score < score) at--;
+    best.splice(at, 0, { p, score });
+    if (best.length > wanted) best.pop();
+  }
+  const chosen = new Set(best.map((b) => people[b.p]));
+  if (face.personId !== null) chosen.add(face.personId);
+  const exemplars = [...chosen].flatMap((person) => index.exemplars.get(person) ?? []);
+  return explainFace(face, exemplars, options);
+}
