@@ -87,6 +87,16 @@ export default tseslint.config(
   },
   {
     files: ['src/service/**/*.ts'],
-    rules: forbid([['**/cli/*'], 'the service never imports the CLI']),
+    rules: forbid([['**/cli/*', '**/review/*'], 'the service never imports the CLI or the review page']),
+  },
+  {
+    files: ['src/review/**/*.ts'],
+    rules: forbid(
+      [
+        ['**/perception/**', '**/hosts/**', '**/cli/*', '**/models/*', '**/config/*', '**/report/*'],
+        'the review page is an entry point over the service: it renders what the service gives and sends edits back',
+      ],
+      [['**/store/*', '**/recognition/*'], 'the review page uses store and recognition types only', true],
+    ),
   },
 );

@@ -1,0 +1,83 @@
+import { Command, InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../config/load.js';
+import { createReviewApp } from '../review/app.js';
+import { listen } from '../review/server.js';
+import { StoreEditor, type ReviewEditor } from '../service/review-editor.js';
+import { folderPhotoBytes, ReviewImages, type PhotoBytes } from '../service/review-images.js';
+import { ReviewService } from '../service/review.js';
+import type { Store } from '../store/store.js';
+import { FOLDER_SOURCE, IMMICH_SOURCE } from '../ports.js';
+import { DB_OPTION, openExistingStore } from './store-file.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port from 0 to 65535');
+  return port;
+}
+
+/** Folder photos from disk; Immich photos as Immich's preview, when Immich is configured. */
+async function photoSource(store: Store): Promise<{ photos: PhotoBytes; editor: ReviewEditor }> {
+  const folder = folderPhotoBytes(store);
+  const { url, apiKey } = loadConfig().immich;
+  const hasImmich = store.assets.list(IMMICH_SOURCE).length > 0;
+  if (!hasImmich || !url || !apiKey) {
+    return {
+      photos: (asset) => (asset.source === FOLDER_SOURCE ? folder(asset) : Promise.resolve(null)),
+      editor: new StoreEditor(store),
+    };
+  }
+  const { apiBaseUrl, ImmichClient } = await import('../hosts/immich/client.js');
+  const client = new ImmichClient(apiBaseUrl(url), apiKey);
+  return {
+    photos: (asset) => (asset.source === IMMICH_SOURCE ? client.preview(asset.sourceId) : folder(asset)),
+    editor: new StoreEditor(store),
+  };
+}
+
+async function serveReview(options: { db?: string; port: number; host: string; token?: string }): Promise<void> {
+  const store = openExistingStore(options.db);
+  const { photos, editor } = await photoSource(store);
+  const token = options.token ?? (LOOPBACK.has(options.host) ? undefined : randomBytes(18).toString('base64url'));
+  const app = createReviewApp({
+    review: new ReviewService(store),
+    images: new ReviewImages(store, photos),
+    editor,
+    token,
+  });
+  const { server, port } = await listen(app, options.host, options.port);
+  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
+  process.stdout.write(
+    `review page: http://${shown}:${port}/${token ? `?token=${token}` : ''}\n` +
+      `edits go to ${editor.describe}; Ctrl-C stops\n`,
+  );
+  await new Promise<void>((done) => {
+    const stop = () => {
+      server.close(() => {
+        store.close();
+        done();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** `immich-people serve`: the review page over a store. */
+export function serveCli(): CommandUnknownOpts {
+  return new Command('serve')
+    .description('a local web page to review people: name, move, merge, dismiss, undo')
+    .option(...DB_OPTION)
+    .option('--port <n>', 'the port (0: any free one)', parsePort, 3080)
+    .option('--host <address>', 'the address to listen on; beyond loopback an access token is required', '127.0.0.1')
+    .addOption(
+      new Option('--token <token>', 'the access token (default: none on loopback, a random one elsewhere)').env(
+        'IMMICH_PEOPLE_REVIEW_TOKEN',
+      ),
+    )
+    .action(async (options) => {
+      await serveReview(options);
+    });
+}
