@@ -158,7 +158,8 @@ export async function writePeopleReport(
   for (const s of observations) {
     const isFace = s.observation.face !== undefined;
     if (s.personId === null) {
-      if (isFace && !s.dismissed) unknown.push(s); // dismissed: the user said it is not a face
+      // a dismissed face is no face: the user said so
+      if (isFace && !s.dismissed) unknown.push(s);
       else if (!isFace) unknownBodies++;
       continue;
     }
