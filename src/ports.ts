@@ -95,6 +95,41 @@ export interface Host<EditSummary, ApplySummary> {
   apply(): Promise<ApplySummary>;
 }
 
+/** One line of the history page: a user's or the machine's change. */
+export interface HistoryItem {
+  id: number;
+  at: number;
+  actor: 'user' | 'machine';
+  kind: string;
+  summary: string;
+  undone: boolean;
+  undoable: boolean;
+}
+
+/**
+ * How the review page's edits reach the people: straight into the store for a folder library (constraints every
+ * re-cluster keeps), or through Immich's API when Immich holds the truth. Every method may refuse with an Error whose
+ * message the page shows as it is.
+ */
+export interface ReviewEditor {
+  /** Where edits go, in words for the page ("this store", "Immich (manage mode)"). */
+  readonly describe: string;
+  name(personId: string, name: string | null): Promise<void>;
+  hide(personId: string, hidden: boolean): Promise<void>;
+  setCover(personId: string, observationId: number): Promise<void>;
+  merge(into: string, from: string): Promise<void>;
+  /** Onto `to`, or a new person (named `name`) when `to` is null; returns the person's id. */
+  move(observationIds: readonly number[], to: string | null, name: string | null): Promise<string>;
+  /** "Not this person": each face leaves its person for good. */
+  remove(observationIds: readonly number[]): Promise<void>;
+  /** "Not a face". */
+  dismiss(observationIds: readonly number[]): Promise<void>;
+  accept(suggestionId: number): Promise<void>;
+  reject(suggestionId: number): Promise<void>;
+  undo(editId: number): Promise<void>;
+  history(limit: number): HistoryItem[];
+}
+
 /** The store's names for the two sources' photos. */
 export const FOLDER_SOURCE = 'folder';
 export const IMMICH_SOURCE = 'immich';
