@@ -139,4 +139,43 @@ describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page in Chromium', () => {
     await expect(page.locator(`[data-face="${faceId}"]`).count()).resolves.toBe(0);
     expect(store.observations.byIds([faceId], { vectors: false })[0].personId).toBeNull();
   });
+
+  it('names a group of unknown faces as a new person, kept by a re-cluster', async () => {
+    await start();
+    await page.goto(`${base}/unknown`);
+    const group = page.locator('.group').first();
+    const members = (await group
+      .locator('[data-member]')
+      .evaluateAll((all) => all.map((m) => Number(m.getAttribute('data-member'))))) as number[];
+    await group.getByLabel('Name this group').fill('Newcomer');
+    await group.getByRole('button', { name: 'Name', exact: true }).click();
+    await toast('Newcomer added.');
+    const newcomer = store.people.list().find((p) => p.name === 'Newcomer')!;
+    expect(page.url()).toBe(`${base}/people/${newcomer.id}`);
+    const placed = () => store.observations.byIds(members, { vectors: false }).map((o) => o.personId);
+    expect(new Set(placed())).toEqual(new Set([newcomer.id]));
+    await recluster();
+    expect(new Set(placed())).toEqual(new Set([newcomer.id]));
+  });
+
+  it('chooses a cover and hides a person; both survive a re-cluster', async () => {
+    await start();
+    const person = store.people.list()[0];
+    await page.goto(`${base}/people/${person.id}`);
+    const tile = page.locator('.tile').nth(1);
+    const faceId = Number(await tile.getAttribute('data-face'));
+    await tile.getByRole('button', { name: 'cover' }).click();
+    await toast('Cover chosen.');
+    await expect(page.locator('.tile .cover-mark').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Hide this person' }).click();
+    await toast('Hidden.');
+    await recluster();
+    expect(store.people.get(person.id)).toMatchObject({ hidden: true, cover: faceId });
+    await page.goto(base);
+    await expect(page.locator(`a[href="/people/${person.id}"]`).count()).resolves.toBe(0);
+    await page.goto(`${base}/?hidden=1`);
+    await expect(page.locator(`a[href="/people/${person.id}"] img`).getAttribute('src')).resolves.toBe(
+      `/img/face/${faceId}.jpg`,
+    );
+  });
 });
