@@ -5,7 +5,7 @@
  */
 import { PASS1_ALPHA, PASS1_BETA } from './cluster-pass1.js';
 import { NEAREST_MIN_SIMILARITY } from './assign-nearest.js';
-import { cosineSimilarity, dotAt, normaliseInPlace } from './vectors.js';
+import { cosineSimilarity, normaliseInPlace } from './vectors.js';
 
 export interface ExemplarVectors {
   personId: string;
@@ -154,7 +154,7 @@ export function explainWithIndex(
   // the best `wanted` centroids, kept sorted in a small array: no per-person allocation, no full sort
   const best: { p: number; score: number }[] = [];
   for (let p = 0; p < people.length; p++) {
-    const score = dotAt(face.face, 0, centroids, p * dim, dim);
+    const score = dotUnrolled(face.face, centroids, p * dim, dim);
     if (best.length === wanted && score <= best[wanted - 1].score) continue;
     let at = best.length === wanted ? wanted - 1 : best.length;
     while (at > 0 && best[at - 1].score < score) at--;
@@ -165,4 +165,24 @@ export function explainWithIndex(
   if (face.personId !== null) chosen.add(face.personId);
   const exemplars = [...chosen].flatMap((person) => index.exemplars.get(person) ?? []);
   return explainFace(face, exemplars, options);
+}
+
+/**
+ * a · b[offset…offset+dim) with four running sums: about 1.6× dotAt's speed here (120 faces × 1,001 centroids × 512:
+ * 106–120 ms against 165–207 ms, on this 2-core machine under load), which is the whole cost of a person page.
+ */
+function dotUnrolled(a: Float32Array, b: Float32Array, offset: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < dim; k += 4) {
+    s0 += a[k] * b[offset + k];
+    s1 += a[k + 1] * b[offset + k + 1];
+    s2 += a[k + 2] * b[offset + k + 2];
+    s3 += a[k + 3] * b[offset + k + 3];
+  }
+  for (; k < dim; k++) s0 += a[k] * b[offset + k];
+  return s0 + s1 + s2 + s3;
 }

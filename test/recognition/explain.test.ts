@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainFace, type ExemplarVectors } from '../../src/recognition/explain.js';
+import { explainFace, explainWithIndex, indexGallery, type ExemplarVectors } from '../../src/recognition/explain.js';
 import { PASS1_ALPHA, PASS1_BETA } from '../../src/recognition/cluster-pass1.js';
 
 /** A unit vector in the plane of axes 0 and 1 at cosine `c` to axis 0. */
@@ -60,6 +60,25 @@ describe('explainFace', () => {
     const e = explainFace({ ...face, personId: null }, many, { limit: 2 });
     expect(e.nearest.map((n) => n.personId)).toEqual(['a', 'b']);
     expect(e.own).toBeNull();
+    expect(e.rival?.personId).toBe('a');
+  });
+});
+
+describe('explainWithIndex', () => {
+  it('finds the same evidence as explainFace when the candidates cover every person', () => {
+    const people = ['a', 'b', 'c', 'd', 'e'];
+    const exemplars = people.flatMap((p, i) => [exemplar(p, i * 2 + 1, 0.9 - i * 0.1), exemplar(p, i * 2 + 2, 0.3)]);
+    const face = { face: at(1), body: null, moment: null, personId: 'c' };
+    expect(explainWithIndex(face, indexGallery(exemplars), { candidates: 5 })).toEqual(explainFace(face, exemplars));
+  });
+
+  it("looks only at the nearest centroids' people, and always at the face's own person", () => {
+    const exemplars = [exemplar('a', 1, 0.9), exemplar('b', 2, 0.8), exemplar('c', 3, 0.1)];
+    const e = explainWithIndex({ face: at(1), body: null, moment: null, personId: 'c' }, indexGallery(exemplars), {
+      candidates: 1,
+    });
+    expect(e.nearest.map((n) => n.personId)).toEqual(['a', 'c']);
+    expect(e.own?.personId).toBe('c');
     expect(e.rival?.personId).toBe('a');
   });
 });
