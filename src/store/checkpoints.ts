@@ -8,6 +8,16 @@ export class CheckpointRepository {
       ?.value;
   }
 
+  /** Every checkpoint whose name starts with `prefix`, by the rest of its name. */
+  withPrefix(prefix: string): Map<string, string> {
+    const rows = this.db
+      .prepare<[number, string], { name: string; value: string }>(
+        'SELECT name, value FROM checkpoints WHERE substr(name, 1, ?) = ? ORDER BY name',
+      )
+      .all(prefix.length, prefix);
+    return new Map(rows.map((r) => [r.name.slice(prefix.length), r.value]));
+  }
+
   set(name: string, value: string, now = Date.now()): void {
     this.db
       .prepare(

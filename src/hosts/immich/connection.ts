@@ -38,9 +38,14 @@ export interface ServerInfo {
   /** POST /people/merge exists from 3.2.1. */
   modernMerge: boolean;
   facialRecognition: boolean;
+  /** Face import (`metadata.faces.import`): with it or facial recognition on, Immich draws people's pictures. */
+  importFaces: boolean;
   /** The key may delete people (person.delete): our unneeded people go instead of staying, hidden. */
   canDeletePeople: boolean;
   ownerId: string;
+  /** The key owner's e-mail and creation time: with its id, what tells this Immich library from another. */
+  ownerEmail: string;
+  ownerCreatedAt: string;
   warnings: string[];
 }
 
@@ -92,14 +97,25 @@ export async function checkServer(client: ImmichClient, mode: ImmichMode, tags: 
         "Machine Learning, or run immich-people in 'suggest' mode.",
     );
   }
+  if (mode === 'manage' && !features.facialRecognition && !features.importFaces) {
+    warnings.push(
+      "Immich draws a person's picture only while its facial recognition or face import is on, so the people " +
+        'immich-people creates would show as empty circles. Turn on face import in Administration → Settings → ' +
+        'Metadata ("Import faces"): it only reads face regions other programs wrote into your photos. immich-people ' +
+        'sets each picture again once it can be drawn; nothing else to run.',
+    );
+  }
   const me = await client.me();
   return {
     version: { major, minor, patch },
     cursorPaging: major >= 3,
     modernMerge: major > 3 || (major === 3 && (minor > 2 || (minor === 2 && patch >= 1))),
     facialRecognition: features.facialRecognition,
+    importFaces: features.importFaces,
     canDeletePeople: granted.has(Permission.All) || granted.has(Permission.PersonDelete),
     ownerId: me.id,
+    ownerEmail: me.email,
+    ownerCreatedAt: me.createdAt,
     warnings,
   };
 }

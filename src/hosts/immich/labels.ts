@@ -7,6 +7,11 @@ import { IMMICH_SOURCE } from '../../ports.js';
 /** A tag under this root names the person in the photo (digiKam, Lightroom and Immich's own People/<Name>). */
 export const PEOPLE_TAG = /^People\/([^/]+)$/;
 
+/** Our id for the local twin of an Immich person someone else made (the user, Immich's clustering, a face import). */
+export function twinId(immichId: string): string {
+  return `immich-${immichId}`;
+}
+
 export interface LabelSummary {
   fromFaces: number;
   fromTags: number;
@@ -33,7 +38,7 @@ export class ImmichLabelService {
     this.immichPeople ??= new Map((await this.client.allPeople()).map((p) => [p.id, p]));
     const person = this.immichPeople.get(immichId) ?? (await this.client.person(immichId));
     if (!person) return null;
-    const id = `immich-${immichId}`;
+    const id = twinId(immichId);
     if (!this.store.people.get(id)) this.store.people.create({ id, name: person.name || null });
     this.store.immich.linkPerson(id, immichId, person.name || null, person.isHidden);
     return id;

@@ -32,6 +32,8 @@ export interface PlanObservation {
   personId: string;
   /** Only clear faces are counted for people and written as faces. */
   clear: boolean;
+  /** The face's quality score (0–1): the best face of a person becomes its picture in Immich. */
+  score: number;
   /** Immich's asset id. */
   assetId: string;
   /** The preview's size: our box lives in its pixels, and Immich's faces are scaled into them to be compared. */

@@ -6,7 +6,15 @@ import type { FaceOrigin, ImmichFaceLink } from '../../store/immich.js';
 import type { StoredObservation } from '../../store/observations.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 import type { Store } from '../../store/store.js';
-import type { ImmichClient } from './client.js';
+import { ImmichRequestError, type ImmichClient } from './client.js';
+import {
+  featureFacesMayBeDue,
+  planFeatureFaces,
+  type FeatureFacePerson,
+  type FeatureFaceRecord,
+  type SetFeatureFaceOp,
+} from './feature-face-plan.js';
+import { twinId } from './labels.js';
 import { WriteOnce } from './write-once.js';
 import {
   assetsNeedingFaces,
@@ -42,8 +50,13 @@ export interface WriteBackSummary {
   facesReassigned: number;
   facesAdopted: number;
   facesLeftToUser: number;
+  /** People of ours whose feature face (their picture in Immich) was set. */
+  featureFacesSet: number;
   assetsTagged: number;
 }
+
+/** Checkpoint name prefix of each Immich person's FeatureFaceRecord (JSON), by Immich person id. */
+export const FEATURE_FACE_CHECKPOINT = 'immich.featureFace.';
 
 /**
  * Writes our people and faces into Immich without overriding the user: a face someone else assigned is left as it
@@ -70,6 +83,7 @@ export class WriteBackService {
       facesReassigned: 0,
       facesAdopted: 0,
       facesLeftToUser: 0,
+      featureFacesSet: 0,
       assetsTagged: 0,
     };
     const assets = new Map(this.store.assets.list(IMMICH_SOURCE).map((a) => [a.id, a]));
@@ -109,6 +123,12 @@ export class WriteBackService {
     for (const op of planFaces(facesInput, facesByAsset)) {
       await this.execute(op, summary, knownFaceIds, once);
     }
+
+    // the faces as they are now on Immich's people: the feature faces are chosen among them
+    const written = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
+    summary.featureFacesSet = await this.setFeatureFaces(
+      observations.map((o) => toPlanObservation(o, assets.get(o.assetId)!, written.get(o.id))),
+    );
 
     if (this.options.tags) {
       const byPerson = new Map<string, StoredObservation[]>();
@@ -170,6 +190,66 @@ export class WriteBackService {
     }
   }
 
+  /**
+   * Gives each person we created its picture in Immich (see feature-face-plan.ts). Immich's settings are read only
+   * when some person may need it, so an idle cycle asks nothing; each outcome is recorded, so nothing is set twice.
+   */
+  private async setFeatureFaces(observations: readonly PlanObservation[]): Promise<number> {
+    const people: FeatureFacePerson[] = this.peopleWithLinks().map((p) => ({
+      ...p,
+      createdByUs: p.immichId !== null && p.id !== twinId(p.immichId),
+    }));
+    const recorded = new Map<string, FeatureFaceRecord>();
+    for (const [immichId, json] of this.store.checkpoints.withPrefix(FEATURE_FACE_CHECKPOINT)) {
+      const record = parseFeatureFaceRecord(json);
+      if (record) recorded.set(immichId, record);
+    }
+    if (!featureFacesMayBeDue(people, observations, recorded)) return 0;
+    const features = await this.client.features();
+    const drawable = features.facialRecognition || features.importFaces;
+    let set = 0;
+    for (const op of planFeatureFaces(people, observations, recorded, drawable)) {
+      const record = (value: FeatureFaceRecord) =>
+        this.store.checkpoints.set(`${FEATURE_FACE_CHECKPOINT}${op.immichId}`, JSON.stringify(value));
+      if (op.redraw) {
+        // set while Immich could not draw it; the user may have drawn it since (the "missing thumbnails" job)
+        const person = await this.client.person(op.immichId);
+        if (!person) continue; // gone: the next cycle's read-back says why
+        if (person.thumbnailPath) {
+          record({ ...recorded.get(op.immichId)!, drawable: true });
+          continue;
+        }
+      }
+      const assetId = await this.trySetFeatureFace(op);
+      record(assetId ? { assetId, drawable } : { assetId: op.assetIds[0], drawable, failed: true });
+      if (assetId) set++;
+    }
+    if (set > 0 && !drawable) {
+      this.log.warn(
+        { people: set },
+        "Immich draws people's pictures only while its facial recognition or face import is on: turn on face " +
+          'import (Administration → Settings → Metadata → Import faces); the sidecar then sets them again',
+      );
+    }
+    return set;
+  }
+
+  /** The first asset of `op` whose face Immich accepts as the person's feature face; null when it refuses all. */
+  private async trySetFeatureFace(op: SetFeatureFaceOp): Promise<string | null> {
+    for (const assetId of op.assetIds) {
+      try {
+        await this.client.updatePerson(op.immichId, { featureFaceAssetId: assetId });
+        return assetId;
+      } catch (error) {
+        // 400: the face on that asset is no longer on the person (the user moved it); try the next one
+        if (!(error instanceof ImmichRequestError && error.status === 400)) throw error;
+        this.log.debug({ immichPersonId: op.immichId, asset: assetId }, 'Immich refused a feature face');
+      }
+    }
+    this.log.warn({ immichPersonId: op.immichId }, 'Immich refused every face offered as a person’s picture');
+    return null;
+  }
+
   private linkFace(op: FaceOp, immichFaceId: string, origin: FaceOrigin): void {
     this.store.immich.linkFace({
       observationId: op.observationId,
@@ -212,12 +292,25 @@ export class WriteBackService {
   }
 }
 
+function parseFeatureFaceRecord(json: string): FeatureFaceRecord | null {
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (typeof value !== 'object' || value === null) return null;
+    const { assetId, drawable, failed } = value as Record<string, unknown>;
+    if (typeof assetId !== 'string' || typeof drawable !== 'boolean') return null;
+    return failed === true ? { assetId, drawable, failed } : { assetId, drawable };
+  } catch {
+    return null; // unreadable: as if never set, so the person gets its picture
+  }
+}
+
 function toPlanObservation(o: StoredObservation, asset: AssetRow, link: ImmichFaceLink | undefined): PlanObservation {
   const face = o.observation.face!;
   return {
     id: o.id,
     personId: o.personId!,
     clear: face.quality.clear,
+    score: face.quality.score,
     assetId: asset.sourceId,
     imageWidth: asset.width ?? 0,
     imageHeight: asset.height ?? 0,

@@ -675,8 +675,9 @@ export class FakeImmich {
   /**
    * `POST /faces`: always sourceType 'manual', boxes rounded as Immich stores them (x1 = round(x),
    * x2 = round(x + width)). 2.x needs read access to the asset, 3.x update access (own assets). 3.x sets the
-   * person's feature face at once; 2.x leaves that to its facial-recognition job (which only runs when
-   * facialRecognition or importFaces is enabled). Never bumps the asset's `updatedAt`.
+   * person's feature face at once when it has none; 2.5.6's PersonService.createFace leaves the person without one
+   * (only reassigning a face, `PUT /people/{id}` with featureFaceAssetId, or the admin's "missing thumbnails" job
+   * picks one). Never bumps the asset's `updatedAt`.
    */
   createFace(dto: AssetFaceCreateDto): FakeFace {
     const asset = this.isV3 ? this.ownAsset(dto.assetId) : this.readableAsset(dto.assetId);
@@ -691,11 +692,6 @@ export class FakeImmich {
       sourceType: SourceType.Manual,
     });
     if (this.isV3) this.refreshFeature(person.id);
-    else {
-      this.schedule(() => {
-        if (this.featureFlags.facialRecognition || this.featureFlags.importFaces) this.refreshFeature(person.id);
-      });
-    }
     return face;
   }
 
@@ -945,8 +941,11 @@ export class FakeImmich {
     person.updatedAt = this.clock.after(person.updatedAt);
     if (!face) return;
     const faceId = face.id;
+    // MediaService.handleGeneratePersonThumbnail: skipped unless facial recognition or face import is on when the
+    // job runs (2.5.6 and 3.x alike); a skipped job is not queued again by anything but a new feature face
     this.schedule(() => {
       const current = this.personMap.get(person.id);
+      if (!this.featureFlags.facialRecognition && !this.featureFlags.importFaces) return;
       if (current && current.featureFaceId === faceId) {
         const id = current.id;
         current.thumbnailPath = `/data/thumbs/${current.ownerId}/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.jpeg`;

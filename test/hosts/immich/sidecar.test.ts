@@ -200,6 +200,9 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
           faces: live.length,
           groups: [...peopleInImmich().values()].map((ids) => [...ids].sort().join()).sort(),
           names: fake.people().map((p) => p.name),
+          // people whose picture is one of their own faces
+          pictured: fake.people().filter((p) => live.some((f) => f.id === p.featureFaceId && f.personId === p.id))
+            .length,
           pending,
           writes,
         };
@@ -209,10 +212,17 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
       };
 
       const clean = await reference(null);
-      expect(clean).toMatchObject({ people: 3, emptyPeople: 0, faces: 14, names: ['', '', ''], pending: 0 });
+      expect(clean).toMatchObject({
+        people: 3,
+        emptyPeople: 0,
+        faces: 14,
+        names: ['', '', ''],
+        pictured: 3,
+        pending: 0,
+      });
       expect(clean.groups).toEqual(['compreface_a', 'kit_harington', 'obama']);
-      // 3 people (each created, then named) and 14 faces: every one of those 20 writes is a crash point
-      expect(clean.writes).toBe(20);
+      // 3 people (each created, then named), 14 faces and 3 feature faces: each of those 23 writes is a crash point
+      expect(clean.writes).toBe(23);
       for (let crashAt = 1; crashAt <= clean.writes; crashAt++) {
         const state = await reference(crashAt);
         expect({ ...state, writes: 0 }, `crash ${when} write ${crashAt}`).toEqual({ ...clean, writes: 0 });

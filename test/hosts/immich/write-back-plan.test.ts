@@ -28,6 +28,7 @@ function observation(personId: string, assetId: string, box: Box, overrides: Par
     id: nextObservationId++,
     personId,
     clear: true,
+    score: 0.9,
     assetId,
     imageWidth: WIDTH,
     imageHeight: HEIGHT,
