@@ -10,7 +10,7 @@ import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
 import { createLogger } from '../service/logger.js';
 import { Store } from '../store/store.js';
-import { runCommandLine, type Outcome } from './command-runner.js';
+import { runCommandLine, UsageError, type Outcome } from './command-runner.js';
 import { DB_OPTION } from './store-file.js';
 
 export interface RunDependencies {
@@ -25,6 +25,8 @@ export function sidecarCli(outcome: Outcome, deps: RunDependencies = {}): Comman
   return new Command('run')
     .description('the Immich sidecar: sync people with Immich (IMMICH_URL, IMMICH_API_KEY)')
     .option('--once', 'run one cycle and exit (for cron and tests)')
+    .option('--readopt', 'if most of what it wrote vanished from Immich (a restored backup), write it again')
+    .option('--accept-deletions', 'if most of what it wrote vanished from Immich, take that as your deletions')
     .option(...DB_OPTION)
     .action(async (options) => {
       outcome.code = await runSidecar(options, deps);
@@ -35,7 +37,17 @@ export function runCommand(args: readonly string[], deps: RunDependencies = {}):
   return runCommandLine([(outcome) => sidecarCli(outcome, deps)], ['run', ...args]);
 }
 
-async function runSidecar(options: { once?: true; db?: string }, deps: RunDependencies): Promise<number> {
+interface RunOptions {
+  once?: true;
+  db?: string;
+  readopt?: true;
+  acceptDeletions?: true;
+}
+
+async function runSidecar(options: RunOptions, deps: RunDependencies): Promise<number> {
+  if (options.readopt && options.acceptDeletions) {
+    throw new UsageError('--readopt and --accept-deletions exclude each other: say which it was');
+  }
   const config = deps.config ?? loadConfig();
   const { url, apiKey } = config.immich;
   if (!url || !apiKey) {
@@ -78,6 +90,7 @@ async function runSidecar(options: { once?: true; db?: string }, deps: RunDepend
       writeBack: { minFaces: config.immich.minFaces, tags: config.immich.tags },
       downloads: config.immich.downloads,
       indexPath: dbPath,
+      afterLoss: options.readopt ? 'readopt' : options.acceptDeletions ? 'accept' : 'stop',
     },
     log,
   );

@@ -25,10 +25,13 @@ type Cycle = (options: {
   progress: (stage: string, done: number, total: number) => void;
 }) => Promise<CycleResult>;
 
-/** A failure that no retry will fix (bad key, missing permission): the daemon stops instead of polling on. */
+/**
+ * A failure that no retry will fix (bad key, missing permission), or that the user must decide (the store belongs to
+ * another Immich library; most of what we wrote vanished): the daemon stops instead of polling on.
+ */
 export function isFatal(error: unknown): boolean {
   const name = (error as Error | undefined)?.name;
-  return name === 'ImmichAuthError' || name === 'ImmichSetupError';
+  return ['ImmichAuthError', 'ImmichSetupError', 'ImmichIdentityError', 'ImmichLossError'].includes(name ?? '');
 }
 
 /** Polls: one cycle, then sleep; a nightly full re-cluster; a clean stop after the cycle in flight. */

@@ -3,6 +3,8 @@ import type { ImmichClient } from '../hosts/immich/client.js';
 import type { ServerInfo } from '../hosts/immich/connection.js';
 import { ImmichHost } from '../hosts/immich/host.js';
 import type { LabelSummary } from '../hosts/immich/labels.js';
+import type { LossPolicy } from '../hosts/immich/loss-guard.js';
+import { adoptIdentity, identityOf, type AdoptedIdentity } from '../hosts/immich/server-identity.js';
 import { ImmichSource } from '../hosts/immich/source.js';
 import type { UserChangesSummary } from '../hosts/immich/user-changes.js';
 import type { WriteBackOptions, WriteBackSummary } from '../hosts/immich/write-back.js';
@@ -18,6 +20,11 @@ export interface SyncOptions {
   downloads: number;
   /** Where the HNSW caches live (beside the store); null keeps them in memory. */
   indexPath: string | null;
+  /**
+   * `run --readopt` / `--accept-deletions`: what the first cycle does if most of what we wrote vanished from Immich
+   * (see loss-guard.ts); later cycles stop on such a loss again. Default 'stop'.
+   */
+  afterLoss?: LossPolicy;
 }
 
 export interface CycleSummary {
@@ -40,27 +47,47 @@ export class ImmichSync {
   private readonly engine: Engine;
   private readonly source: ImmichSource;
   private readonly host: ImmichHost;
+  private lossPolicy: LossPolicy;
+  private identity: AdoptedIdentity | null = null;
 
   constructor(
-    store: Store,
-    client: ImmichClient,
-    info: ServerInfo,
+    private readonly store: Store,
+    private readonly client: ImmichClient,
+    private readonly info: ServerInfo,
     perception: Perception,
-    options: SyncOptions,
-    log: Logger,
+    private readonly options: SyncOptions,
+    private readonly log: Logger,
   ) {
     this.engine = new Engine(store, perception, { concurrency: options.downloads, indexPath: options.indexPath, log });
     this.source = new ImmichSource(store, client, info);
     const writeBack = { ...options.writeBack, deletePeople: info.canDeletePeople };
-    this.host = new ImmichHost(options.mode, store, client, this.source.listed, writeBack, log);
+    this.lossPolicy = options.afterLoss ?? 'stop';
+    this.host = new ImmichHost(options.mode, store, client, this.source.listed, writeBack, log, () => this.lossPolicy);
+  }
+
+  /**
+   * Checks, once, that the store belongs to the Immich library the key opens, and records it (ImmichIdentityError
+   * for another one, before anything is read back or written).
+   */
+  checkIdentity(): AdoptedIdentity {
+    if (this.identity) return this.identity;
+    this.identity = adoptIdentity(this.store, identityOf(this.info, this.client.baseUrl, this.options.mode));
+    if (this.identity.kind === 'first') {
+      this.log.info({ user: this.info.ownerEmail }, 'this store now belongs to this Immich library and user');
+    } else if (this.identity.changes.length > 0) {
+      this.log.info({ changes: this.identity.changes }, 'the same Immich library as before');
+    }
+    return this.identity;
   }
 
   async cycle(options: { recluster?: boolean; progress?: CycleProgress } = {}): Promise<CycleSummary> {
+    this.checkIdentity();
     const progress = options.progress;
     const cycle = await this.engine.cycle(this.source, this.host, {
       recluster: options.recluster ?? false,
       ...(progress ? { progress: (done: number, total: number) => progress('analyse', done, total) } : {}),
     });
+    this.lossPolicy = 'stop'; // --readopt and --accept-deletions answer one loss, not every later one
     return {
       listed: cycle.listed,
       analysed: cycle.analysed,

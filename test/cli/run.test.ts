@@ -36,6 +36,14 @@ describe('immich-people run', () => {
     expect(stderr.join('')).toMatch(/IMMICH_URL and IMMICH_API_KEY/);
   });
 
+  it('refuses --readopt with --accept-deletions: the user must say which it was', async () => {
+    const stderr = captureStderr();
+    expect(await runCommand(['--once', '--readopt', '--accept-deletions'], { config: loadConfig({ env: {} }) })).toBe(
+      2,
+    );
+    expect(stderr.join('')).toMatch(/--readopt and --accept-deletions exclude each other/);
+  });
+
   it('prints exactly the missing permissions and stops, never showing the key', async () => {
     immich = startFakeImmich({ version: '3.2.2' });
     immich.fake.setPermissions(requiredPermissions('manage', false).filter((p) => p !== Permission.PersonCreate));

@@ -3,6 +3,7 @@ import type { Host, PeopleEditor, UserEdits } from '../../ports.js';
 import type { Store } from '../../store/store.js';
 import type { AssetResponseDto, ImmichClient } from './client.js';
 import { ImmichLabelService, type LabelSummary } from './labels.js';
+import type { LossPolicy } from './loss-guard.js';
 import { UserChangesService, type UserChangesSummary } from './user-changes.js';
 import { WriteBackService, type WriteBackOptions, type WriteBackSummary } from './write-back.js';
 
@@ -26,13 +27,17 @@ export class ImmichHost implements Host<ImmichEdits, WriteBackSummary | null> {
     private readonly listed: ReadonlyMap<string, AssetResponseDto>,
     private readonly writeBack: WriteBackOptions,
     private readonly log: Logger,
+    /** What the read-back does when most of what we wrote vanished at once (asked anew each cycle). */
+    private readonly lossPolicy: () => LossPolicy = () => 'stop',
   ) {}
 
   async readUserEdits(analysed: readonly string[], editor: PeopleEditor): Promise<UserEdits<ImmichEdits>> {
     const assets = analysed.map((id) => this.listed.get(id)).filter((a): a is AssetResponseDto => a !== undefined);
     const labels = await new ImmichLabelService(this.store, this.client, this.log).run(assets);
     const userChanges =
-      this.mode === 'manage' ? await new UserChangesService(this.store, this.client, editor, this.log).run() : null;
+      this.mode === 'manage'
+        ? await new UserChangesService(this.store, this.client, editor, this.log, this.lossPolicy()).run()
+        : null;
     return { relabelled: labels.fromFaces + labels.fromTags > 0, summary: { labels, userChanges } };
   }
 

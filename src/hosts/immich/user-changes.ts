@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { PeopleEditor } from '../../ports.js';
+import type { ImmichFaceLink, ImmichPersonLink } from '../../store/immich.js';
 import type { Store } from '../../store/store.js';
-import type { ImmichClient, PersonResponseDto } from './client.js';
+import { ImmichRequestError, type AssetFaceResponseDto, type ImmichClient, type PersonResponseDto } from './client.js';
+import { ImmichLossError, isLoss, type LossInput, type LossPolicy } from './loss-guard.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 
 export interface UserChangesSummary {
@@ -11,16 +13,39 @@ export interface UserChangesSummary {
   deletedPeople: number;
   reassignedFaces: number;
   deletedFaces: number;
+  /** `--readopt`: people and faces that vanished from Immich, forgotten so that the write-back writes them again. */
+  readoptedPeople: number;
+  readoptedFaces: number;
 }
 
 /** Faces re-read per cycle beyond the changed assets: a full pass over 10k written faces takes ~50 cycles. */
 export const FACE_CHECKS_PER_CYCLE = 200;
+
+const FACE_CHECK_CURSOR = 'immich.faceCheck.cursor';
+/** The source's checkpoint of its last full listing: cleared so the next cycle lists in full (see readopt). */
+const LAST_FULL_LISTING = 'immich.sync.lastFull';
+
+/** What one cycle read from Immich, before anything is changed. */
+interface ReadBack {
+  remote: Map<string, PersonResponseDto>;
+  linked: ImmichPersonLink[];
+  /** Linked people Immich no longer has. */
+  gone: ImmichPersonLink[];
+  /** Per our asset id: Immich's faces on it by id, or null when Immich no longer has the asset. */
+  facesByAsset: Map<number, Map<string, AssetFaceResponseDto> | null>;
+  /** The face links to look at, each with our asset id. */
+  suspects: { link: ImmichFaceLink; assetId: number }[];
+  nextCursor: number | null;
+}
 
 /**
  * Reads back what the user did in Immich since the last cycle and turns it into our store's truth.
  * People are cheap to compare (one paged list: names, hidden, vanished ids). Faces are not: Immich does not bump an
  * asset's updatedAt when a face moves. So each cycle re-reads the faces of (1) assets whose people changed and
  * (2) a rotating slice of the faces we wrote; every written face is looked at again within a bounded number of cycles.
+ *
+ * Everything is read before anything is changed: when most of what we wrote vanished at once (loss-guard.ts), the
+ * cycle stops with nothing changed, or, as the user said, writes it all again or takes it as deletions.
  */
 export class UserChangesService {
   constructor(
@@ -29,6 +54,7 @@ export class UserChangesService {
     /** Applies the user's edits to the store as constraints (the engine's PeopleService). */
     private readonly people: PeopleEditor,
     private readonly log: Logger,
+    private readonly lossPolicy: LossPolicy = 'stop',
   ) {}
 
   async run(): Promise<UserChangesSummary> {
@@ -39,96 +65,189 @@ export class UserChangesService {
       deletedPeople: 0,
       reassignedFaces: 0,
       deletedFaces: 0,
+      readoptedPeople: 0,
+      readoptedFaces: 0,
     };
-    const people = this.people;
+    const read = await this.readBack();
+    const { loss, deleted, missing } = this.judge(read);
+    if (loss && this.lossPolicy === 'stop') throw new ImmichLossError(loss, this.store.path);
+    if (this.lossPolicy === 'readopt' && (deleted.length > 0 || missing.length > 0)) {
+      // the rest waits for the next cycle, which reads the same slice of faces again
+      this.readopt(read, deleted, missing, summary);
+    } else {
+      this.applyPeople(read, summary);
+      this.applyFaces(read, summary);
+      if (read.nextCursor !== null) this.store.checkpoints.set(FACE_CHECK_CURSOR, String(read.nextCursor));
+    }
+    if (Object.values(summary).some((n) => n > 0)) this.log.info(summary, 'read back changes made in Immich');
+    return summary;
+  }
+
+  private async readBack(): Promise<ReadBack> {
     const remote = new Map<string, PersonResponseDto>((await this.client.allPeople()).map((p) => [p.id, p]));
+    const linked = this.store.immich.people().filter((link) => link.immichId !== null);
     // Immich leaves unnamed people with fewer than minFaces faces out of its list: ask for those one by one
-    for (const link of this.store.immich.people()) {
-      if (!link.immichId || remote.has(link.immichId)) continue;
-      const person = await this.client.person(link.immichId);
+    for (const link of linked) {
+      if (remote.has(link.immichId!)) continue;
+      const person = await this.client.person(link.immichId!);
       if (person) remote.set(person.id, person);
     }
-    const assets = new Map(this.store.assets.list(IMMICH_SOURCE).map((a) => [a.id, a]));
-    const observationAsset = new Map(this.store.observations.all({ vectors: false }).map((o) => [o.id, o.assetId]));
-    const suspect = new Set<number>();
+    const gone = linked.filter((link) => !remote.has(link.immichId!));
+    const goneIds = new Set(gone.map((link) => link.immichId));
+    const faceLinks = this.store.immich.faces();
+    const chosen = new Set<number>();
+    // gone: merged into another person, or deleted; its faces tell which
+    for (const face of faceLinks)
+      if (face.immichPersonId && goneIds.has(face.immichPersonId)) chosen.add(face.observationId);
+    // a rotating slice of the faces we wrote, after the suspects
+    const written = faceLinks.filter((f) => f.origin !== 'user');
+    const cursor = Number(this.store.checkpoints.get(FACE_CHECK_CURSOR) ?? '0');
+    for (let k = 0; k < Math.min(FACE_CHECKS_PER_CYCLE, written.length); k++) {
+      chosen.add(written[(cursor + k) % written.length].observationId);
+    }
+    const nextCursor = written.length > 0 ? (cursor + FACE_CHECKS_PER_CYCLE) % written.length : null;
 
-    for (const link of this.store.immich.people()) {
-      if (!link.immichId) continue;
-      const person = remote.get(link.immichId);
-      if (!person) {
-        // gone: merged into another person, or deleted; its faces tell which
-        for (const face of this.store.immich.faces())
-          if (face.immichPersonId === link.immichId) suspect.add(face.observationId);
-        continue;
+    const observationAsset = new Map(this.store.observations.all({ vectors: false }).map((o) => [o.id, o.assetId]));
+    const assets = new Map(this.store.assets.list(IMMICH_SOURCE).map((a) => [a.id, a]));
+    const suspects = faceLinks.flatMap((link) => {
+      const assetId = observationAsset.get(link.observationId);
+      return chosen.has(link.observationId) && assetId !== undefined && assets.has(assetId) ? [{ link, assetId }] : [];
+    });
+    const facesByAsset = new Map<number, Map<string, AssetFaceResponseDto> | null>();
+    for (const { assetId } of suspects) {
+      if (facesByAsset.has(assetId)) continue;
+      try {
+        const faces = await this.client.faces(assets.get(assetId)!.sourceId);
+        facesByAsset.set(assetId, new Map(faces.map((f) => [f.id, f])));
+      } catch (error) {
+        // Immich no longer has the asset (deleted since the listing): its removal comes with the next full listing
+        if (!(error instanceof ImmichRequestError && (error.status === 400 || error.status === 404))) throw error;
+        facesByAsset.set(assetId, null);
       }
+    }
+    return { remote, linked, gone, facesByAsset, suspects, nextCursor };
+  }
+
+  /** How much of what we wrote vanished: people deleted (not merged) and written faces missing. */
+  private judge(read: ReadBack): {
+    loss: LossInput | null;
+    deleted: ImmichPersonLink[];
+    missing: ImmichFaceLink[];
+  } {
+    const mergedAway = new Set<string>();
+    const missing: ImmichFaceLink[] = [];
+    let checkedFaces = 0;
+    for (const { link, assetId } of read.suspects) {
+      const faces = read.facesByAsset.get(assetId);
+      const face = faces?.get(link.immichFaceId);
+      if (link.origin !== 'user') {
+        checkedFaces++;
+        if (!face) missing.push(link);
+      }
+      const holder = face?.person?.id;
+      if (link.immichPersonId && holder && holder !== link.immichPersonId && this.store.immich.byImmichId(holder)) {
+        mergedAway.add(link.immichPersonId);
+      }
+    }
+    const deleted = read.gone.filter((link) => !mergedAway.has(link.immichId!));
+    const input: LossInput = {
+      linkedPeople: read.linked.length,
+      deletedPeople: deleted.length,
+      checkedFaces,
+      missingFaces: missing.length,
+    };
+    return { loss: isLoss(input) ? input : null, deleted, missing };
+  }
+
+  /**
+   * `--readopt`: what vanished is forgotten, as if never written: the deleted people's links and their faces' links,
+   * and the links of written faces Immich no longer has, so the write-back creates them again (a face whose asset
+   * is gone keeps its link: the next full listing, due at once, removes the asset). Nothing is hidden or split.
+   */
+  private readopt(
+    read: ReadBack,
+    deleted: readonly ImmichPersonLink[],
+    missing: readonly ImmichFaceLink[],
+    summary: UserChangesSummary,
+  ): void {
+    const deletedIds = new Set(deleted.map((link) => link.immichId));
+    const assetGone = new Set(
+      read.suspects.filter(({ assetId }) => read.facesByAsset.get(assetId) === null).map(({ link }) => link),
+    );
+    this.store.transaction(() => {
+      for (const link of deleted) this.store.immich.unlinkPerson(link.personId);
+      const forgotten = new Set<number>();
+      for (const face of this.store.immich.faces()) {
+        if (face.immichPersonId && deletedIds.has(face.immichPersonId) && face.origin !== 'user') {
+          forgotten.add(face.observationId);
+        }
+      }
+      for (const face of missing) if (!assetGone.has(face)) forgotten.add(face.observationId);
+      for (const observationId of forgotten) this.store.immich.unlinkFace(observationId);
+      this.store.checkpoints.set(LAST_FULL_LISTING, '0');
+      summary.readoptedPeople = deleted.length;
+      summary.readoptedFaces = forgotten.size;
+    });
+    this.log.warn(
+      { people: summary.readoptedPeople, faces: summary.readoptedFaces },
+      're-adopting: people and faces that vanished from Immich will be written again',
+    );
+  }
+
+  /** Renames and hidden flags of the people still there. */
+  private applyPeople(read: ReadBack, summary: UserChangesSummary): void {
+    for (const link of read.linked) {
+      const person = read.remote.get(link.immichId!);
+      if (!person) continue;
       const name = person.name || null;
       if (name !== link.name) {
-        if (this.store.people.get(link.personId)) people.name(link.personId, name);
+        if (this.store.people.get(link.personId)) this.people.name(link.personId, name);
         summary.renamed++;
       }
       if (person.isHidden !== link.hidden) {
         this.store.people.setHidden(link.personId, person.isHidden);
         summary.hidden++;
       }
-      this.store.immich.linkPerson(link.personId, link.immichId, name, person.isHidden);
+      this.store.immich.linkPerson(link.personId, link.immichId!, name, person.isHidden);
     }
+  }
 
-    // a rotating slice of the faces we wrote, after the suspects
-    const written = this.store.immich.faces().filter((f) => f.origin !== 'user');
-    const cursor = Number(this.store.checkpoints.get('immich.faceCheck.cursor') ?? '0');
-    for (let k = 0; k < Math.min(FACE_CHECKS_PER_CYCLE, written.length); k++) {
-      suspect.add(written[(cursor + k) % written.length].observationId);
-    }
-    if (written.length > 0) {
-      this.store.checkpoints.set('immich.faceCheck.cursor', String((cursor + FACE_CHECKS_PER_CYCLE) % written.length));
-    }
-
-    const byAsset = new Map<number, number[]>();
-    for (const o of suspect) {
-      const assetId = observationAsset.get(o);
-      if (assetId === undefined) continue;
-      const list = byAsset.get(assetId);
-      if (list) list.push(o);
-      else byAsset.set(assetId, [o]);
-    }
+  /** Faces the user moved or deleted, then the people that vanished: merged where their faces went, else deleted. */
+  private applyFaces(read: ReadBack, summary: UserChangesSummary): void {
     const mergedAway = new Map<string, string>();
-    for (const [assetId, observations] of byAsset) {
-      const asset = assets.get(assetId);
-      if (!asset) continue;
-      const faces = new Map((await this.client.faces(asset.sourceId)).map((f) => [f.id, f]));
-      for (const observationId of observations) {
-        const link = this.store.immich.face(observationId);
-        if (!link) continue;
-        const face = faces.get(link.immichFaceId);
-        const [stored] = this.store.observations.byIds([observationId], { vectors: false });
-        if (!face) {
-          // the user deleted the face: never put it back, never on that person again
-          this.store.immich.linkFace({ ...link, immichPersonId: null, origin: 'user' });
-          if (stored?.personId) people.split(observationId);
-          summary.deletedFaces++;
-          continue;
-        }
-        const holder = face.person?.id ?? null;
-        if (holder === link.immichPersonId) continue;
-        const previous = link.immichPersonId ? this.store.immich.byImmichId(link.immichPersonId) : undefined;
-        const next = holder ? this.store.immich.byImmichId(holder) : undefined;
-        if (link.immichPersonId && !remote.has(link.immichPersonId) && previous && next) {
-          mergedAway.set(previous.personId, next.personId);
-        } else {
-          summary.reassignedFaces++;
-        }
-        this.store.immich.linkFace({ ...link, immichPersonId: holder, origin: 'user' });
-        if (next) this.store.observations.assign([{ id: observationId, personId: next.personId, assignedBy: 'user' }]);
-        else if (stored?.personId) people.split(observationId);
+    for (const { link: before, assetId } of read.suspects) {
+      const faces = read.facesByAsset.get(assetId);
+      if (!faces) continue; // the asset is gone from Immich: the listing removes it
+      const link = this.store.immich.face(before.observationId);
+      if (!link) continue;
+      const face = faces.get(link.immichFaceId);
+      const [stored] = this.store.observations.byIds([link.observationId], { vectors: false });
+      if (!face) {
+        // the user deleted the face: never put it back, never on that person again
+        this.store.immich.linkFace({ ...link, immichPersonId: null, origin: 'user' });
+        if (stored?.personId) this.people.split(link.observationId);
+        summary.deletedFaces++;
+        continue;
       }
+      const holder = face.person?.id ?? null;
+      if (holder === link.immichPersonId) continue;
+      const previous = link.immichPersonId ? this.store.immich.byImmichId(link.immichPersonId) : undefined;
+      const next = holder ? this.store.immich.byImmichId(holder) : undefined;
+      if (link.immichPersonId && !read.remote.has(link.immichPersonId) && previous && next) {
+        mergedAway.set(previous.personId, next.personId);
+      } else {
+        summary.reassignedFaces++;
+      }
+      this.store.immich.linkFace({ ...link, immichPersonId: holder, origin: 'user' });
+      if (next) {
+        this.store.observations.assign([{ id: link.observationId, personId: next.personId, assignedBy: 'user' }]);
+      } else if (stored?.personId) this.people.split(link.observationId);
     }
 
-    // people whose Immich person vanished: merged where their faces went, else deleted by the user
-    for (const link of this.store.immich.people()) {
-      if (!link.immichId || remote.has(link.immichId)) continue;
+    for (const link of read.gone) {
       const into = mergedAway.get(link.personId);
       if (into && this.store.people.get(into) && this.store.people.get(link.personId)) {
-        people.merge(into, link.personId);
+        this.people.merge(into, link.personId);
         summary.merged++;
       } else if (this.store.people.get(link.personId)) {
         this.store.people.setHidden(link.personId, true);
@@ -136,7 +255,5 @@ export class UserChangesService {
       }
       this.store.immich.unlinkPerson(link.personId);
     }
-    if (Object.values(summary).some((n) => n > 0)) this.log.info(summary, 'read back changes made in Immich');
-    return summary;
   }
 }
