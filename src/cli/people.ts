@@ -3,6 +3,7 @@ import { exportXmpSidecars, type XmpExportSummary } from '../hosts/folder/xmp-ex
 import { PeopleService } from '../service/people.js';
 import type { Store } from '../store/store.js';
 import { CliError, parseId, runCommandLine, UsageError, type Outcome } from './command-runner.js';
+import { refuseWhenImmichManages } from './immich-managed.js';
 import { checkNewName, describePerson, findPerson } from './person-ref.js';
 import { DB_OPTION, withExistingStore } from './store-file.js';
 
@@ -74,6 +75,7 @@ function show(store: Store, ref: string, json: boolean): void {
 }
 
 function name(store: Store, ref: string, words: readonly string[], force: boolean): void {
+  refuseWhenImmichManages(store, 'name', { people: [ref] });
   const people = store.people.list();
   const person = findPerson(people, ref);
   const newName = checkNewName(people, person, words.join(' '), force);
@@ -82,6 +84,7 @@ function name(store: Store, ref: string, words: readonly string[], force: boolea
 }
 
 function unname(store: Store, ref: string): void {
+  refuseWhenImmichManages(store, 'unname', { people: [ref] });
   const person = findPerson(store.people.list(), ref);
   if (person.name === null) return say(`${person.id} has no name`);
   new PeopleService(store).name(person.id, null);
@@ -89,6 +92,7 @@ function unname(store: Store, ref: string): void {
 }
 
 function merge(store: Store, intoRef: string, fromRef: string): void {
+  refuseWhenImmichManages(store, 'merge', { people: [intoRef, fromRef] });
   const people = store.people.list();
   const into = findPerson(people, intoRef);
   const from = findPerson(people, fromRef);
@@ -102,6 +106,7 @@ function merge(store: Store, intoRef: string, fromRef: string): void {
 }
 
 function split(store: Store, observationId: number): void {
+  refuseWhenImmichManages(store, 'split', { observation: observationId });
   const [observation] = store.observations.byIds([observationId], { vectors: false });
   if (!observation) throw new UsageError(`no observation with id ${observationId} (people show <person> lists them)`);
   if (!observation.personId) throw new UsageError(`observation ${observationId} belongs to no person`);

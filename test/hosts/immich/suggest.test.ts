@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceType } from '@immich/sdk';
 import { pino } from 'pino';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { suggestionsCommand } from '../../../src/cli/suggestions.js';
 import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client.js';
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { acceptSuggestion } from '../../../src/hosts/immich/suggestion-actions.js';
@@ -16,6 +17,7 @@ import type { Box } from '../../../src/types.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
 import { RecordedPerception } from '../../fakes/perception/index.js';
 import { fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
+import { captureOutput } from '../../cli/cli-helpers.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
@@ -23,6 +25,8 @@ let immich: RunningFakeImmich | undefined;
 afterEach(() => {
   immich?.close();
   immich = undefined;
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 const photos = {
@@ -116,6 +120,58 @@ describe.skipIf(!HAS_FIXTURES)('suggest mode and the labels users already made',
     expect(fake.requests({ op: 'mergePersonLegacy' })).toHaveLength(1);
     expect(service.list().filter((p) => p.name === 'Obama' || p.name === 'Barack')).toHaveLength(1);
     store.close();
+  });
+
+  it('suggestions list and accept on the command line show and merge Immich’s people, and say so', async () => {
+    immich = startFakeImmich({ version: '3.2.2', photos });
+    await immich.fake.ready();
+    const fake = immich.fake;
+    const a = fake.createPerson({ name: 'Obama' });
+    const b = fake.createPerson({ name: '' });
+    for (const id of ['obama~1', 'obama~2']) face(id, a.id);
+    for (const id of ['obama~3', 'obama~4']) face(id, b.id);
+    const { store, sync } = await sidecar('suggest');
+    await sync.cycle();
+    const db = store.path;
+    const [suggestion] = new PeopleService(store).suggestions();
+    store.close();
+    const output = captureOutput();
+    expect(await suggestionsCommand(['list', '--db', db])).toBe(0);
+    expect(output.stdout()).toContain(`= Immich ${a.id} "Obama"`);
+    expect(output.stdout()).toContain(`= Immich ${b.id} (no name)`);
+
+    vi.stubEnv('IMMICH_URL', 'http://immich.test');
+    vi.stubEnv('IMMICH_API_KEY', immich.apiKey);
+    expect(await suggestionsCommand(['accept', String(suggestion.id), '--db', db])).toBe(0);
+    const [survivor, absorbed] = suggestion.personA === `immich-${a.id}` ? [a.id, b.id] : [b.id, a.id];
+    expect(output.stdout()).toMatch(
+      new RegExp(
+        `accepted suggestion ${suggestion.id}: merged .* into .*; in Immich, ${absorbed} was merged into ${survivor}\n$`,
+      ),
+    );
+    expect(fake.people().map((p) => p.id)).toEqual([survivor]);
+  });
+
+  it('suggestions accept refuses a store of another Immich library, changing nothing', async () => {
+    immich = startFakeImmich({ version: '3.2.2', photos, seed: 1 });
+    await immich.fake.ready();
+    const a = immich.fake.createPerson({ name: 'Obama' });
+    const b = immich.fake.createPerson({ name: 'Barack' });
+    for (const id of ['obama~1', 'obama~2']) face(id, a.id);
+    for (const id of ['obama~3', 'obama~4']) face(id, b.id);
+    const { store, sync } = await sidecar('suggest');
+    await sync.cycle();
+    const db = store.path;
+    const [suggestion] = new PeopleService(store).suggestions();
+    store.close();
+    immich.close();
+    immich = startFakeImmich({ version: '3.2.2', photos, seed: 2 }); // another installation
+    const output = captureOutput();
+    vi.stubEnv('IMMICH_URL', 'http://immich.test');
+    vi.stubEnv('IMMICH_API_KEY', immich.apiKey);
+    expect(await suggestionsCommand(['accept', String(suggestion.id), '--db', db])).toBe(1);
+    expect(output.stderr()).toMatch(/belongs to another Immich library/);
+    expect(immich.fake.writes()).toEqual([]);
   });
 
   it('in manage mode takes People/<Name> tags and XMP faces as the user’s labels and grows those people', async () => {
