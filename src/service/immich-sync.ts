@@ -4,10 +4,18 @@ import type { ServerInfo } from '../hosts/immich/connection.js';
 import { ImmichHost } from '../hosts/immich/host.js';
 import type { LabelSummary } from '../hosts/immich/labels.js';
 import type { LossPolicy } from '../hosts/immich/loss-guard.js';
-import { adoptIdentity, identityOf, type AdoptedIdentity } from '../hosts/immich/server-identity.js';
+import {
+  adoptIdentity,
+  identityOf,
+  readIdentity,
+  recordIdentity,
+  type AdoptedIdentity,
+  type ImmichIdentity,
+} from '../hosts/immich/server-identity.js';
 import { ImmichSource } from '../hosts/immich/source.js';
 import type { UserChangesSummary } from '../hosts/immich/user-changes.js';
 import type { WriteBackOptions, WriteBackSummary } from '../hosts/immich/write-back.js';
+import { IMMICH_SOURCE } from '../ports.js';
 import type { Store } from '../store/store.js';
 import type { Perception } from '../types.js';
 import { Engine } from './engine.js';
@@ -49,6 +57,8 @@ export class ImmichSync {
   private readonly host: ImmichHost;
   private lossPolicy: LossPolicy;
   private identity: AdoptedIdentity | null = null;
+  /** The identity to record once a cycle went well (a store from before identities were recorded). */
+  private unrecorded: ImmichIdentity | null = null;
 
   constructor(
     private readonly store: Store,
@@ -71,7 +81,14 @@ export class ImmichSync {
    */
   checkIdentity(): AdoptedIdentity {
     if (this.identity) return this.identity;
-    this.identity = adoptIdentity(this.store, identityOf(this.info, this.client.baseUrl, this.options.mode));
+    const current = identityOf(this.info, this.client.baseUrl, this.options.mode);
+    // a store synced before stores recorded their library: recorded only after a good cycle, so that a first run
+    // against the wrong Immich (stopped by the loss guard) does not make that one the store's library
+    const legacy =
+      readIdentity(this.store) === null &&
+      (this.store.immich.people().length > 0 || this.store.assets.list(IMMICH_SOURCE).length > 0);
+    this.identity = adoptIdentity(this.store, current, { record: !legacy });
+    if (legacy) this.unrecorded = current;
     if (this.identity.kind === 'first') {
       this.log.info({ user: this.info.ownerEmail }, 'this store now belongs to this Immich library and user');
     } else if (this.identity.changes.length > 0) {
@@ -88,6 +105,8 @@ export class ImmichSync {
       ...(progress ? { progress: (done: number, total: number) => progress('analyse', done, total) } : {}),
     });
     this.lossPolicy = 'stop'; // --readopt and --accept-deletions answer one loss, not every later one
+    if (this.unrecorded) recordIdentity(this.store, this.unrecorded);
+    this.unrecorded = null;
     return {
       listed: cycle.listed,
       analysed: cycle.analysed,

@@ -103,8 +103,10 @@ export function adoptIdentity(
 ): AdoptedIdentity {
   const verdict = compareIdentity(readIdentity(store), current, store.path);
   if (verdict.kind === 'other') throw new ImmichIdentityError(verdict.message);
-  if (options.record && (verdict.kind === 'first' || verdict.changes.length > 0)) {
-    store.checkpoints.set(IDENTITY_CHECKPOINT, JSON.stringify(current));
-  }
+  if (options.record && (verdict.kind === 'first' || verdict.changes.length > 0)) recordIdentity(store, current);
   return verdict;
+}
+
+export function recordIdentity(store: Store, identity: ImmichIdentity): void {
+  store.checkpoints.set(IDENTITY_CHECKPOINT, JSON.stringify(identity));
 }

@@ -95,6 +95,24 @@ describe.skipIf(!HAS_FIXTURES)('the sidecar knows which Immich library its store
     second.store.close();
   });
 
+  it('a store from before identities: the loss guard stops it on another library, and it is not adopted', async () => {
+    await startImmich(1);
+    const db = freshDb();
+    const first = await sidecar(db);
+    await first.sync.cycle();
+    first.store.checkpoints.set(IDENTITY_CHECKPOINT, ''); // as a store synced before this record existed
+    const before = storeState(first.store);
+    first.store.close();
+
+    const other = await startImmich(2);
+    const wrong = await sidecar(db);
+    await expect(wrong.sync.cycle()).rejects.toMatchObject({ name: 'ImmichLossError' });
+    expect(readIdentity(wrong.store)).toBeNull();
+    expect(storeState(wrong.store).people).toEqual(before.people); // nobody hidden
+    expect(other.writes()).toEqual([]);
+    wrong.store.close();
+  });
+
   it('takes a new URL or version of the same library in its stride, and records it', async () => {
     const fake = await startImmich(1);
     const db = freshDb();
