@@ -37,7 +37,10 @@ function list(store: Store, json: boolean): void {
     immichA: immichOf(store, s.personA),
     immichB: immichOf(store, s.personB),
   }));
-  const proposals = service.proposals().map((p) => ({ ...p, immichPerson: immichOf(store, p.personId) }));
+  // in manage mode our assignments are written to Immich, not proposed: proposals are suggest mode's
+  const proposals = immichManaging(store)
+    ? []
+    : service.proposals().map((p) => ({ ...p, immichPerson: immichOf(store, p.personId) }));
   if (json) {
     process.stdout.write(`${JSON.stringify({ merges, proposals }, null, 2)}\n`);
     return;

@@ -90,7 +90,8 @@ export class ImmichSync {
     this.identity = adoptIdentity(this.store, current, { record: !legacy });
     if (legacy) this.unrecorded = current;
     if (this.identity.kind === 'first') {
-      this.log.info({ user: this.info.ownerEmail }, 'this store now belongs to this Immich library and user');
+      const when = legacy ? 'once this cycle went well' : 'now';
+      this.log.info({ user: this.info.ownerEmail }, `this store belongs to this Immich library and user from ${when}`);
     } else if (this.identity.changes.length > 0) {
       this.log.info({ changes: this.identity.changes }, 'the same Immich library as before');
     }

@@ -3,12 +3,28 @@ import { peopleCommand } from '../../src/cli/people.js';
 import { suggestionsCommand } from '../../src/cli/suggestions.js';
 import { IDENTITY_CHECKPOINT, type ImmichIdentity } from '../../src/hosts/immich/server-identity.js';
 import { Store } from '../../src/store/store.js';
+import type { Observation } from '../../src/types.js';
 import { captureOutput, peopleStore } from './cli-helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
 });
+
+const clearFace: Observation = {
+  face: {
+    box: [300, 10, 350, 70],
+    score: 0.99,
+    landmarks: [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+      [9, 10],
+    ],
+    quality: { clear: true, score: 0.9, blur: 100, yaw: 0, size: 50 },
+  },
+};
 
 const IDENTITY: ImmichIdentity = {
   userId: 'u1',
@@ -35,6 +51,17 @@ function syncedStore(mode: 'manage' | 'suggest' = 'manage') {
     origin: 'created',
   });
   store.checkpoints.set(IDENTITY_CHECKPOINT, JSON.stringify({ ...IDENTITY, mode }));
+  // a face on an Immich photo that our gallery assigned by itself: a proposal in suggest mode, a write in manage mode
+  const photo = store.assets.upsert({
+    source: 'immich',
+    sourceId: 'asset-1',
+    contentHash: 'c1',
+    capturedAt: null,
+    latitude: null,
+    longitude: null,
+  });
+  const [assigned] = store.observations.replaceForAsset(photo.id, [clearFace]);
+  store.observations.assign([{ id: assigned, personId: 'p3', assignedBy: 'assign' }]);
   store.close();
   return made;
 }
@@ -86,10 +113,12 @@ describe('with Immich managing the people, the CLI does not edit them behind its
     expect(output.stdout()).toContain('named p20 "Cleo"');
   });
 
-  it('in suggest mode, where Immich is not written to, the store stays the CLI’s to edit', async () => {
+  it('in suggest mode, where Immich is not written to, the store stays the CLI’s to edit, and proposals show', async () => {
     const { db } = syncedStore('suggest');
-    captureOutput();
+    const output = captureOutput();
     expect(await peopleCommand(['name', 'p3', 'Annie', '--db', db])).toBe(0);
+    expect(await suggestionsCommand(['list', '--db', db])).toBe(0);
+    expect(output.stdout()).toMatch(/proposed people[\s\S]*asset-1\t\d+\tp3 "Annie" = Immich im-ann "Ann"/);
   });
 
   it('suggestions list shows Immich’s ids and names beside ours, in text and JSON', async () => {
@@ -99,6 +128,7 @@ describe('with Immich managing the people, the CLI does not edit them behind its
     expect(output.stdout()).toContain(
       `${suggestion}\t0.610\tp12 "Bob" = Immich im-bob "Bobby"\tp3 "Ann" = Immich im-ann "Ann"`,
     );
+    expect(output.stdout()).not.toContain('proposed people');
     expect(await suggestionsCommand(['list', '--json', '--db', db])).toBe(0);
     const json = JSON.parse(output.stdout().slice(output.stdout().indexOf('{'))) as {
       merges: { immichA: unknown; immichB: unknown }[];

@@ -47,8 +47,8 @@ export class ImmichLossError extends Error {
         `${input.deletedPeople} of ${input.linkedPeople} of its people are no longer in Immich (none of their faces ` +
         `went to another person, so these are no merges), and ${input.missingFaces} of the ${input.checkedFaces} ` +
         'faces it wrote and checked this cycle are gone. That looks like Immich restored from an older backup, its ' +
-        'database replaced, or a cleanup, not like your edits, so nothing was changed: no person was hidden, nothing ' +
-        'was written. If Immich lost them: immich-people run --once --readopt writes them again (names and your edits ' +
+        'database replaced, or a cleanup, not like your edits, so the cycle stopped before taking any of it: no ' +
+        'person was hidden or forgotten, nothing was written to Immich. If Immich lost them: immich-people run --once --readopt writes them again (names and your edits ' +
         'in the store are kept). If you deleted them on purpose: immich-people run --once --accept-deletions takes ' +
         'them as your deletions, as usual (those people stay hidden and are never written again). To start over ' +
         `instead, move the store (${storePath}) away: a new one analyses every photo again.`,
