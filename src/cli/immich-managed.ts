@@ -28,12 +28,17 @@ export function immichPersonRef(store: Store, personId: string, web: string | nu
   return web ? `${web}/people/${immichId}` : `Immich person ${immichId}`;
 }
 
-const HOW: Record<'name' | 'unname' | 'merge' | 'split', string> = {
+const HOW: Record<'name' | 'unname' | 'merge' | 'split' | 'move' | 'dismiss', string> = {
   name: 'rename the person in Immich (People, open the person, click its name)',
   unname: "clear the person's name in Immich (People, open the person, click its name)",
   merge: 'merge them in Immich (People, open the person who stays, "Merge people")',
   split: 'in Immich, open the photo, "Edit faces", and move that face to another person or remove it',
+  move: 'in Immich, open the photo, "Edit faces", and move that face to the other person',
+  dismiss: 'in Immich, open the photo, "Edit faces", and remove that face',
 };
+
+/** Edits of faces: refused only for a face that is in Immich; the others' people may be in Immich or not. */
+const FACE_EDITS = new Set<keyof typeof HOW>(['split', 'move', 'dismiss']);
 
 /**
  * In manage mode Immich holds the truth about people: an edit of a person (or face) that is in Immich, made only in
@@ -45,24 +50,24 @@ const HOW: Record<'name' | 'unname' | 'merge' | 'split', string> = {
 export function refuseWhenImmichManages(
   store: Store,
   edit: keyof typeof HOW,
-  subject: { people?: readonly string[]; observation?: number },
+  subject: { people?: readonly string[]; observations?: readonly number[] },
 ): void {
   const managing = immichManaging(store);
   if (!managing) return;
   const everyone = store.people.list();
   const people = (subject.people ?? []).map((ref) => findPerson(everyone, ref));
-  let faceInImmich = false;
-  let photo: string | null = null;
-  if (subject.observation !== undefined) {
-    const [observation] = store.observations.byIds([subject.observation], { vectors: false });
-    const owner = observation?.personId ? everyone.find((p) => p.id === observation.personId) : undefined;
-    if (owner) people.push(owner);
-    faceInImmich = Boolean(store.immich.face(subject.observation)?.immichPersonId);
-    const asset = observation && store.assets.list().find((a) => a.id === observation.assetId);
-    if (faceInImmich && asset) photo = managing.web ? `${managing.web}/photos/${asset.sourceId}` : asset.sourceId;
+  const photos: string[] = [];
+  const observations = store.observations.byIds([...(subject.observations ?? [])], { vectors: false });
+  for (const observation of observations) {
+    if (!store.immich.face(observation.id)?.immichPersonId) continue;
+    const owner = everyone.find((p) => p.id === observation.personId);
+    if (owner && !people.includes(owner)) people.push(owner);
+    const asset = store.assets.list().find((a) => a.id === observation.assetId);
+    if (asset) photos.push(managing.web ? `${managing.web}/photos/${asset.sourceId}` : asset.sourceId);
   }
   const refs = people.map((p) => ({ person: p, ref: immichPersonRef(store, p.id, managing.web) }));
-  if (!faceInImmich && (edit === 'split' || refs.every(({ ref }) => ref === null))) return;
+  const inImmich = FACE_EDITS.has(edit) ? photos.length > 0 : refs.some(({ ref }) => ref !== null);
+  if (!inImmich) return;
   const where = refs.map(
     ({ person, ref }) => `${describePerson(person)} is ${ref ?? 'not in Immich yet (the next cycle writes it)'}`,
   );
@@ -70,6 +75,6 @@ export function refuseWhenImmichManages(
   throw new UsageError(
     `people ${edit}: this store's people are managed in Immich${library}, so they are edited there, not here: ` +
       `${HOW[edit]}. The sidecar's next cycle brings the change into this store. ${where.join('; ')}` +
-      `${photo ? `; the face is on the photo ${photo}` : ''}.`,
+      `${photos.length > 0 ? `; ${photos.length === 1 ? 'the face is on the photo' : 'the faces are on'} ${photos.join(', ')}` : ''}.`,
   );
 }

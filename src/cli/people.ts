@@ -106,7 +106,7 @@ function merge(store: Store, intoRef: string, fromRef: string): void {
 }
 
 function split(store: Store, observationId: number): void {
-  refuseWhenImmichManages(store, 'split', { observation: observationId });
+  refuseWhenImmichManages(store, 'split', { observations: [observationId] });
   const [observation] = store.observations.byIds([observationId], { vectors: false });
   if (!observation) throw new UsageError(`no observation with id ${observationId} (people show <person> lists them)`);
   if (!observation.personId) throw new UsageError(`observation ${observationId} belongs to no person`);
@@ -158,6 +158,7 @@ function edit(store: Store, work: (people: PeopleService) => unknown): void {
 }
 
 function move(store: Store, observations: readonly number[], options: { to?: string; new?: string | true }): void {
+  refuseWhenImmichManages(store, 'move', { observations });
   if ((options.to === undefined) === (options.new === undefined)) {
     throw new UsageError('say where the faces go: --to <person>, or --new [name] for a new person');
   }
@@ -266,7 +267,10 @@ export function peopleCli(outcome: Outcome = { code: 0 }): CommandUnknownOpts {
     .argument('<observations...>', 'observation ids', (v, all: number[] = []) => [...all, parseId(v)])
     .option(...DB_OPTION)
     .action(async (observations, options) => {
-      await withExistingStore(options.db, (store) => edit(store, (people) => people.dismiss(observations)));
+      await withExistingStore(options.db, (store) => {
+        refuseWhenImmichManages(store, 'dismiss', { observations });
+        edit(store, (people) => people.dismiss(observations));
+      });
     });
   people
     .command('history')

@@ -105,11 +105,26 @@ describe('with Immich managing the people, the CLI does not edit them behind its
     );
   });
 
+  it.each([
+    [['move', 'FACE', '--to', 'p12'], /move that face to the other person/],
+    [['dismiss', 'FACE'], /remove that face/],
+  ])('people %j of a face that is in Immich is refused', async (args, how) => {
+    const { db, faces } = syncedStore();
+    const before = people(db);
+    const output = captureOutput();
+    const argv = args.map((a) => (a === 'FACE' ? String(faces.p3[0]) : a));
+    expect(await peopleCommand([...argv, '--db', db])).toBe(2);
+    expect(output.stderr()).toMatch(how);
+    expect(output.stderr()).toContain('p3 "Ann" is http://immich.test/people/im-ann');
+    expect(people(db)).toEqual(before);
+  });
+
   it('edits of people and faces that are not in Immich yet go on: the next cycle takes them there', async () => {
     const { db, faces } = syncedStore();
     const output = captureOutput();
     expect(await peopleCommand(['name', 'p20', 'Cleo', '--db', db])).toBe(0);
     expect(await peopleCommand(['split', String(faces.p3[1]), '--db', db])).toBe(0);
+    expect(await peopleCommand(['move', String(faces.p3[2]), '--to', 'p12', '--db', db])).toBe(0);
     expect(output.stdout()).toContain('named p20 "Cleo"');
   });
 
