@@ -67,6 +67,15 @@ export interface Source {
   isFatal(error: unknown): boolean;
 }
 
+/** A face the host left unassigned that our gallery put on one of its people: proposed to the user. */
+export interface FaceProposal {
+  observationId: number;
+  /** The host's asset id. */
+  asset: string;
+  personId: string;
+  name: string | null;
+}
+
 /** The user's edits to people, applied to the store as constraints every re-cluster keeps. */
 export interface PeopleEditor {
   name(personId: string, name: string | null): void;
@@ -74,6 +83,8 @@ export interface PeopleEditor {
   split(observationId: number): void;
   /** Accepts an open merge suggestion: its two people become one. */
   accept(suggestionId: number): void;
+  /** Faces our gallery assigned by itself on a host's photos (`source`): proposals where the host keeps its people. */
+  proposals(source?: string): FaceProposal[];
 }
 
 export interface UserEdits<Summary> {
@@ -106,6 +117,11 @@ export interface HistoryItem {
   undoable: boolean;
 }
 
+/** What an edit did beyond the store, in words for the page ("Immich shows it too", "here only: …"); often empty. */
+export interface EditResult {
+  note?: string;
+}
+
 /**
  * How the review page's edits reach the people: straight into the store for a folder library (constraints every
  * re-cluster keeps), or through Immich's API when Immich holds the truth. Every method may refuse with an Error whose
@@ -114,20 +130,36 @@ export interface HistoryItem {
 export interface ReviewEditor {
   /** Where edits go, in words for the page ("this store", "Immich (manage mode)"). */
   readonly describe: string;
-  name(personId: string, name: string | null): Promise<void>;
-  hide(personId: string, hidden: boolean): Promise<void>;
-  setCover(personId: string, observationId: number): Promise<void>;
-  merge(into: string, from: string): Promise<void>;
+  name(personId: string, name: string | null): Promise<EditResult>;
+  hide(personId: string, hidden: boolean): Promise<EditResult>;
+  setCover(personId: string, observationId: number): Promise<EditResult>;
+  merge(into: string, from: string): Promise<EditResult>;
   /** Onto `to`, or a new person (named `name`) when `to` is null; returns the person's id. */
-  move(observationIds: readonly number[], to: string | null, name: string | null): Promise<string>;
+  move(
+    observationIds: readonly number[],
+    to: string | null,
+    name: string | null,
+  ): Promise<EditResult & { person: string }>;
   /** "Not this person": each face leaves its person for good. */
-  remove(observationIds: readonly number[]): Promise<void>;
+  remove(observationIds: readonly number[]): Promise<EditResult>;
   /** "Not a face". */
-  dismiss(observationIds: readonly number[]): Promise<void>;
-  accept(suggestionId: number): Promise<void>;
-  reject(suggestionId: number): Promise<void>;
-  undo(editId: number): Promise<void>;
+  dismiss(observationIds: readonly number[]): Promise<EditResult>;
+  accept(suggestionId: number): Promise<EditResult>;
+  reject(suggestionId: number): Promise<EditResult>;
+  undo(editId: number): Promise<EditResult>;
   history(limit: number): HistoryItem[];
+  /** Faces the host left unassigned that we would put on one of its people (a host that keeps its own people). */
+  proposals?(): FaceProposal[];
+  /** Puts a proposed face on its person, in the host too. */
+  acceptProposal?(observationId: number): Promise<EditResult>;
+  /** Not that person: remembered, so the face is not proposed for them again. */
+  rejectProposal?(observationId: number): Promise<EditResult>;
+}
+
+/** The store's own editor, as a host's editor wraps it. */
+export interface LocalReviewEditor extends ReviewEditor {
+  /** Why undoing `editId` would be refused now, or null when it would go through. Changes nothing. */
+  undoRefusal(editId: number): string | null;
 }
 
 /** The store's names for the two sources' photos. */

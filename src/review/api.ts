@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { ReviewEditor } from '../service/review-editor.js';
+import type { EditResult, ReviewEditor } from '../service/review-editor.js';
 
 const faces = z.array(z.number().int().positive()).min(1).max(10_000);
 const bodies = {
@@ -45,52 +45,58 @@ export function editRoutes(editor: ReviewEditor): Hono {
     if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
     return c.json({ error: error.message }, 409);
   });
-  const done = (c: Context, extra: Record<string, unknown> = {}) => {
+  /** The edit's answer: its undo (the newest entry of the history), and what it did beyond the store. */
+  const done = (c: Context, result: EditResult, extra: Record<string, unknown> = {}) => {
     const [last] = editor.history(1);
-    return c.json({ ok: true, undo: last && !last.undone && last.undoable ? last.id : null, ...extra });
+    return c.json({
+      ok: true,
+      undo: last && !last.undone && last.undoable ? last.id : null,
+      note: result.note ?? null,
+      ...extra,
+    });
   };
 
   api.post('/people/:id/name', async (c) => {
     const { name } = await body(c, bodies.name);
-    await editor.name(c.req.param('id'), name && name.trim() ? name.trim() : null);
-    return done(c);
+    return done(c, await editor.name(c.req.param('id'), name && name.trim() ? name.trim() : null));
   });
   api.post('/people/:id/hide', async (c) => {
-    await editor.hide(c.req.param('id'), (await body(c, bodies.hide)).hidden);
-    return done(c);
+    return done(c, await editor.hide(c.req.param('id'), (await body(c, bodies.hide)).hidden));
   });
   api.post('/people/:id/cover', async (c) => {
-    await editor.setCover(c.req.param('id'), (await body(c, bodies.cover)).face);
-    return done(c);
+    return done(c, await editor.setCover(c.req.param('id'), (await body(c, bodies.cover)).face));
   });
   api.post('/people/:id/merge', async (c) => {
-    await editor.merge(c.req.param('id'), (await body(c, bodies.merge)).from);
-    return done(c);
+    return done(c, await editor.merge(c.req.param('id'), (await body(c, bodies.merge)).from));
   });
   api.post('/faces/move', async (c) => {
     const { faces: ids, to, name } = await body(c, bodies.move);
-    const person = await editor.move(ids, to, name?.trim() ? name.trim() : null);
-    return done(c, { person });
+    const result = await editor.move(ids, to, name?.trim() ? name.trim() : null);
+    return done(c, result, { person: result.person });
   });
   api.post('/faces/remove', async (c) => {
-    await editor.remove((await body(c, bodies.faces)).faces);
-    return done(c);
+    return done(c, await editor.remove((await body(c, bodies.faces)).faces));
   });
   api.post('/faces/dismiss', async (c) => {
-    await editor.dismiss((await body(c, bodies.faces)).faces);
-    return done(c);
+    return done(c, await editor.dismiss((await body(c, bodies.faces)).faces));
   });
   api.post('/suggestions/:id/accept', async (c) => {
-    await editor.accept(Number(c.req.param('id')));
-    return done(c);
+    return done(c, await editor.accept(Number(c.req.param('id'))));
   });
   api.post('/suggestions/:id/reject', async (c) => {
-    await editor.reject(Number(c.req.param('id')));
-    return done(c);
+    return done(c, await editor.reject(Number(c.req.param('id'))));
+  });
+  api.post('/proposals/:id/accept', async (c) => {
+    if (!editor.acceptProposal) throw new BadRequest(`face proposals are made only against Immich in suggest mode`);
+    return done(c, await editor.acceptProposal(Number(c.req.param('id'))));
+  });
+  api.post('/proposals/:id/reject', async (c) => {
+    if (!editor.rejectProposal) throw new BadRequest(`face proposals are made only against Immich in suggest mode`);
+    return done(c, await editor.rejectProposal(Number(c.req.param('id'))));
   });
   api.post('/history/:id/undo', async (c) => {
-    await editor.undo(Number(c.req.param('id')));
-    return c.json({ ok: true, undo: null });
+    const result = await editor.undo(Number(c.req.param('id')));
+    return c.json({ ok: true, undo: null, note: result.note ?? null });
   });
   return api;
 }
