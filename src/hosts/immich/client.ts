@@ -3,6 +3,7 @@ import {
   bulkTagAssets,
   createFace,
   createPerson,
+  deleteFace,
   deletePerson,
   getAllPeople,
   getFaces,
@@ -263,6 +264,17 @@ export class ImmichClient {
   /** Not repeated on an uncertain outcome (ImmichUncertainWriteError): a second try would make a second face. */
   createFace(face: AssetFaceCreateDto): Promise<void> {
     return this.write('create face', 'once', (opts) => createFace({ assetFaceCreateDto: face }, opts));
+  }
+
+  /**
+   * `DELETE /faces/{id}`, Immich's "remove face": the face leaves its person and the photo (a tombstone that face
+   * detection does not bring back). Not repeated on an uncertain outcome: a repeat is refused once the face is gone;
+   * the caller reads the asset's faces back instead.
+   */
+  deleteFace(faceId: string): Promise<void> {
+    return this.write('delete face', 'once', (opts) =>
+      deleteFace({ id: faceId, assetFaceDeleteDto: { force: false } }, opts),
+    );
   }
 
   reassignFace(faceId: string, personId: string) {

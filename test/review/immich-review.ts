@@ -1,0 +1,83 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { ImmichClient, type RetryPolicy } from '../../src/hosts/immich/client.js';
+import { checkServer } from '../../src/hosts/immich/connection.js';
+import { ImmichReviewEditor } from '../../src/hosts/immich/review-editor.js';
+import { createReviewApp } from '../../src/review/app.js';
+import { ImmichSync } from '../../src/service/immich-sync.js';
+import { decodeImage } from '../../src/perception/image/decode.js';
+import { PeopleService } from '../../src/service/people.js';
+import { StoreEditor } from '../../src/service/review-editor.js';
+import { ReviewImages } from '../../src/service/review-images.js';
+import { ReviewService } from '../../src/service/review.js';
+import { Store } from '../../src/store/store.js';
+import type { Box } from '../../src/types.js';
+import type { RunningFakeImmich } from '../fakes/immich/index.js';
+import { RecordedPerception } from '../fakes/perception/index.js';
+import { FIXTURES, fixture } from '../helpers/fixtures.js';
+
+const silent = pino({ level: 'silent' });
+const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
+const perception = new RecordedPerception();
+
+/** Fixture portraits as Immich assets with readable ids: "<identity>~<n>". */
+export function portraits(identities: readonly string[]): Record<string, string> {
+  const photos: Record<string, string> = {};
+  for (const identity of identities) {
+    readdirSync(join(FIXTURES, 'people', identity))
+      .sort()
+      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
+  }
+  return photos;
+}
+
+/** Our largest face box on each photo, rounded: where a face Immich found is (fixtures are under 1440 px). */
+export async function largestFaces(photos: Record<string, string>): Promise<Map<string, Box>> {
+  const boxes = new Map<string, Box>();
+  for (const [id, file] of Object.entries(photos)) {
+    const seen = await perception.perceive(await decodeImage(readFileSync(file), { maxPixels: 1e8 }), {
+      embeddings: false,
+    });
+    const faces = seen.flatMap((o) => (o.face ? [o.face] : []));
+    const big = faces.reduce((a, b) => (b.quality.size > a.quality.size ? b : a));
+    boxes.set(id, big.box.map(Math.round) as Box);
+  }
+  return boxes;
+}
+
+export const identityOf = (assetId: string) => assetId.split('~')[0];
+
+/**
+ * The sidecar and the review page over one store, against the fake Immich: `cycle()` runs one sidecar cycle (the
+ * recorded perception), `app` is the review app whose edits go through Immich in `mode`.
+ */
+export async function immichReview(immich: RunningFakeImmich, mode: 'manage' | 'suggest') {
+  const client = new ImmichClient(immich.baseUrl, immich.apiKey, noWait);
+  const info = await checkServer(client, mode, false);
+  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'immich-review-')), 'people.db'));
+  const sync = new ImmichSync(
+    store,
+    client,
+    info,
+    perception,
+    { mode, writeBack: { minFaces: 3, tags: false }, downloads: 2, indexPath: null },
+    silent,
+  );
+  const editor = new ImmichReviewEditor({
+    mode,
+    store,
+    client,
+    info,
+    local: new StoreEditor(store),
+    people: new PeopleService(store),
+    log: silent,
+  });
+  const app = createReviewApp({
+    review: new ReviewService(store),
+    images: new ReviewImages(store, (asset) => client.preview(asset.sourceId)),
+    editor,
+  });
+  return { store, sync, editor, app, cycle: () => sync.cycle() };
+}
