@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/load.js';
 import { createReviewApp } from '../review/app.js';
 import { listen } from '../review/server.js';
+import { createLogger } from '../service/logger.js';
+import { PeopleService } from '../service/people.js';
 import { StoreEditor, type ReviewEditor } from '../service/review-editor.js';
 import { folderPhotoBytes, ReviewImages, type PhotoBytes } from '../service/review-images.js';
 import { ReviewService } from '../service/review.js';
@@ -18,22 +20,47 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Folder photos from disk; Immich photos as Immich's preview, when Immich is configured. */
+/**
+ * Folder photos from disk; Immich photos as Immich's preview, when Immich is configured. With Immich configured and
+ * its photos in the store, edits go through Immich's API in the configured mode (manage or suggest); otherwise into
+ * the store alone.
+ */
 async function photoSource(store: Store): Promise<{ photos: PhotoBytes; editor: ReviewEditor }> {
   const folder = folderPhotoBytes(store);
-  const { url, apiKey } = loadConfig().immich;
+  const config = loadConfig().immich;
   const hasImmich = store.assets.list(IMMICH_SOURCE).length > 0;
-  if (!hasImmich || !url || !apiKey) {
+  const local = new StoreEditor(store);
+  if (!hasImmich || !config.url || !config.apiKey) {
     return {
       photos: (asset) => (asset.source === FOLDER_SOURCE ? folder(asset) : Promise.resolve(null)),
-      editor: new StoreEditor(store),
+      editor: local,
     };
   }
-  const { apiBaseUrl, ImmichClient } = await import('../hosts/immich/client.js');
-  const client = new ImmichClient(apiBaseUrl(url), apiKey);
+  const { apiBaseUrl, ImmichClient, redact } = await import('../hosts/immich/client.js');
+  const { checkServer } = await import('../hosts/immich/connection.js');
+  const { ImmichReviewEditor } = await import('../hosts/immich/review-editor.js');
+  const client = new ImmichClient(apiBaseUrl(config.url), config.apiKey);
+  let info;
+  try {
+    info = await checkServer(client, config.mode, false);
+  } catch (error) {
+    throw new Error(
+      `${redact((error as Error).message, config.apiKey)} (serve edits this store's people through Immich; ` +
+        'unset IMMICH_URL to review the store alone)',
+    );
+  }
+  const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
   return {
     photos: (asset) => (asset.source === IMMICH_SOURCE ? client.preview(asset.sourceId) : folder(asset)),
-    editor: new StoreEditor(store),
+    editor: new ImmichReviewEditor({
+      mode: config.mode,
+      store,
+      client,
+      info,
+      local,
+      people: new PeopleService(store),
+      log,
+    }),
   };
 }
 

@@ -8,7 +8,7 @@ import type { ReviewService } from '../service/review.js';
 import { editRoutes } from './api.js';
 import { page, type Markup, type NavCounts, type Section } from './layout.js';
 import { facePage, peopleGrid, personPage } from './pages-people.js';
-import { historyPage, suggestionPage, unknownPage } from './pages-review.js';
+import { historyPage, proposalPage, suggestionPage, unknownPage } from './pages-review.js';
 import { ICON, SCRIPT, STYLES } from './static.js';
 
 export interface ReviewAppOptions {
@@ -115,8 +115,18 @@ export function createReviewApp(options: ReviewAppOptions): Hono {
   });
 
   app.get('/suggestions', (c) => {
-    const index = Number.parseInt(c.req.query('i') ?? '0', 10) || 0;
-    return render(c, 'Suggestions', 'suggestions', suggestionPage(review.suggestions(), index));
+    const index = Math.max(0, Number.parseInt(c.req.query('i') ?? '0', 10) || 0);
+    const proposals = editor.proposals?.() ?? [];
+    const merges = review.suggestions();
+    // face proposals when asked for, or when no merge suggestion is left
+    if (c.req.query('faces') === '1' || (merges.length === 0 && proposals.length > 0)) {
+      const at = Math.min(index, proposals.length - 1);
+      const proposal = proposals[at];
+      const person = proposal && review.person(proposal.personId, 0, 0)?.person;
+      const view = proposal && person ? { proposal, person } : null;
+      return render(c, 'Face proposals', 'suggestions', proposalPage(view, at, proposals.length));
+    }
+    return render(c, 'Suggestions', 'suggestions', suggestionPage(merges, index, proposals.length));
   });
 
   app.get('/history', (c) => render(c, 'History', 'history', historyPage(editor.history(500))));

@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { PersonSummary, SuggestionView, UnknownView } from '../service/review.js';
 import { faceImage, pager, personLabel, type Markup } from './layout.js';
 import { peopleChoices, selectionBar, type Choice } from './pages-people.js';
-import type { HistoryItem } from '../service/review-editor.js';
+import type { FaceProposal, HistoryItem } from '../service/review-editor.js';
 
 /** Faces a group shows before "and N more"; the rest are a click away. */
 const GROUP_PREVIEW = 12;
@@ -67,18 +67,34 @@ export function unknownPage(
     ${pager('/unknown', pageIndex, groupsPerPage, view.groups.length)}`;
 }
 
-/** One merge suggestion at a time, side by side: y / n, ← →, or the buttons. */
-export function suggestionPage(all: readonly SuggestionView[], index: number): Markup {
+/** A person as one side of a suggestion: their cover, name and count, linking to their page. */
+function side(p: PersonSummary): Markup {
+  return html`<a class="side" href="/people/${p.id}">
+    ${p.cover === null ? html`<span class="face none">no face</span>` : faceImage(p.cover, personLabel(p))}
+    <span class="name">${personLabel(p)}</span><span class="count">${p.faces} faces</span>
+  </a>`;
+}
+
+/** "and N face proposals": the way from merge suggestions to the proposals, when there are any. */
+function proposalsLink(proposals: number): Markup {
+  if (proposals === 0) return html``;
+  return html`<p class="summary">
+    <a href="/suggestions?faces=1" data-proposals>${proposals} face ${proposals === 1 ? 'proposal' : 'proposals'}</a>:
+    faces Immich left unassigned that look like one of its people.
+  </p>`;
+}
+
+/**
+ * One merge suggestion at a time, side by side: y / n, ← →, or the buttons. `proposals`: how many face proposals
+ * wait besides (against Immich in suggest mode).
+ */
+export function suggestionPage(all: readonly SuggestionView[], index: number, proposals = 0): Markup {
   if (all.length === 0)
     return html`<h1>Suggestions</h1>
-      <p class="summary">Nothing to review: no open suggestions.</p>`;
+      <p class="summary">Nothing to review: no open merge suggestions.</p>
+      ${proposalsLink(proposals)}`;
   const at = Math.min(Math.max(0, index), all.length - 1);
   const { suggestion, a, b } = all[at];
-  const side = (p: PersonSummary) =>
-    html`<a class="side" href="/people/${p.id}">
-      ${p.cover === null ? html`<span class="face none">no face</span>` : faceImage(p.cover, personLabel(p))}
-      <span class="name">${personLabel(p)}</span><span class="count">${p.faces} faces</span>
-    </a>`;
   return html`<h1>Same person?</h1>
     <p class="summary">
       Suggestion ${suggestion.id} · ${at + 1} of ${all.length} · similarity ${Math.round(suggestion.score * 100)}%
@@ -86,12 +102,47 @@ export function suggestionPage(all: readonly SuggestionView[], index: number): M
     <div class="suggestion" data-suggestion="${suggestion.id}" data-index="${at}" data-total="${all.length}">
       ${side(a)} ${side(b)}
     </div>
-    <div class="answer">
-      ${at > 0 ? html`<a href="/suggestions?i=${at - 1}" data-key="ArrowLeft">← previous</a>` : ''}
-      <button type="button" data-answer="accept" data-key="y">Same person (y)</button>
-      <button type="button" data-answer="reject" data-key="n">Different (n)</button>
-      ${at + 1 < all.length ? html`<a href="/suggestions?i=${at + 1}" data-key="ArrowRight">next →</a>` : ''}
-    </div>`;
+    ${answerBar('/suggestions?i=', at, all.length)} ${proposalsLink(proposals)}`;
+}
+
+/** The answer buttons and the links to the previous and next item (`base` + index). */
+function answerBar(base: string, at: number, total: number, labels = ['Same person', 'Different']): Markup {
+  return html`<div class="answer">
+    ${at > 0 ? html`<a href="${base}${at - 1}" data-key="ArrowLeft">← previous</a>` : ''}
+    <button type="button" data-answer="accept" data-key="y">${labels[0]} (y)</button>
+    <button type="button" data-answer="reject" data-key="n">${labels[1]} (n)</button>
+    ${at + 1 < total ? html`<a href="${base}${at + 1}" data-key="ArrowRight">next →</a>` : ''}
+  </div>`;
+}
+
+/** A face proposal and the person it would go on, as the page shows it. */
+export interface ProposalView {
+  proposal: FaceProposal;
+  person: PersonSummary;
+}
+
+/**
+ * One face proposal at a time: the face Immich left unassigned beside the person our gallery puts it on; y puts it
+ * on them (in Immich too), n remembers it is not them. `total`: every open proposal; `view`: the one at `index`.
+ */
+export function proposalPage(view: ProposalView | null, index: number, total: number): Markup {
+  if (!view)
+    return html`<h1>Face proposals</h1>
+      <p class="summary">Nothing to review: no open face proposals. <a href="/suggestions">Merge suggestions</a></p>`;
+  const { proposal, person } = view;
+  return html`<h1>Is this ${personLabel(person)}?</h1>
+    <p class="summary">
+      Face proposal ${index + 1} of ${total}: a face Immich left unassigned on photo ${proposal.asset} ·
+      <a href="/faces/${proposal.observationId}">why</a> · <a href="/suggestions">merge suggestions</a>
+    </p>
+    <div class="suggestion" data-proposal="${proposal.observationId}" data-index="${index}" data-total="${total}">
+      <a class="side" href="/faces/${proposal.observationId}">
+        ${faceImage(proposal.observationId, `face ${proposal.observationId}`)}
+        <span class="name">this face</span><span class="count">unassigned in Immich</span>
+      </a>
+      ${side(person)}
+    </div>
+    ${answerBar('/suggestions?faces=1&i=', index, total, ['It is them', 'Not them'])}`;
 }
 
 /** Every edit, the user's and the machine's, newest first, each undoable where it can be. */

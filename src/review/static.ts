@@ -37,7 +37,9 @@ export const SCRIPT = String.raw`'use strict';
   async function edit(url, body, message, then) {
     try {
       var result = await post(url, body);
-      sessionStorage.setItem('immich-people-toast', JSON.stringify({ message: message, undo: result.undo }));
+      // what the edit did beyond the store (Immich), in the editor's words
+      var said = result.note ? message + ' ' + result.note.charAt(0).toUpperCase() + result.note.slice(1) + '.' : message;
+      sessionStorage.setItem('immich-people-toast', JSON.stringify({ message: said, undo: result.undo }));
       if (then) location.assign(typeof then === 'function' ? then(result) : then);
       else location.reload();
     } catch (error) {
@@ -127,10 +129,17 @@ export const SCRIPT = String.raw`'use strict';
     }
   });
 
+  // y / n on a merge suggestion, or on a face proposal (data-proposal: its observation)
   function answer(kind) {
     var s = $('.suggestion');
     if (!s) return;
     var index = Number(s.getAttribute('data-index'));
+    var face = s.getAttribute('data-proposal');
+    if (face) {
+      edit('/api/proposals/' + face + '/' + kind, {}, kind === 'accept' ? 'Assigned.' : 'Not them.',
+        '/suggestions?faces=1&i=' + index);
+      return;
+    }
     var id = s.getAttribute('data-suggestion');
     edit('/api/suggestions/' + id + '/' + kind, {}, kind === 'accept' ? 'Merged.' : 'Kept apart.', '/suggestions?i=' + index);
   }
