@@ -83,8 +83,6 @@ export interface PeopleEditor {
   split(observationId: number): void;
   /** Accepts an open merge suggestion: its two people become one. */
   accept(suggestionId: number): void;
-  /** Faces our gallery assigned by itself on a host's photos (`source`): proposals where the host keeps its people. */
-  proposals(source?: string): FaceProposal[];
 }
 
 export interface UserEdits<Summary> {
@@ -148,8 +146,11 @@ export interface ReviewEditor {
   reject(suggestionId: number): Promise<EditResult>;
   undo(editId: number): Promise<EditResult>;
   history(limit: number): HistoryItem[];
-  /** Faces the host left unassigned that we would put on one of its people (a host that keeps its own people). */
-  proposals?(): FaceProposal[];
+  /**
+   * Faces the host left unassigned that we would put on one of its people (a host that keeps its own people):
+   * `limit` of them from `offset`, oldest first, and how many there are.
+   */
+  proposals?(page: { offset: number; limit: number }): { total: number; items: FaceProposal[] };
   /** Puts a proposed face on its person, in the host too. */
   acceptProposal?(observationId: number): Promise<EditResult>;
   /** Not that person: remembered, so the face is not proposed for them again. */

@@ -4,7 +4,6 @@ import { loadConfig } from '../config/load.js';
 import { createReviewApp } from '../review/app.js';
 import { listen } from '../review/server.js';
 import { createLogger } from '../service/logger.js';
-import { PeopleService } from '../service/people.js';
 import { StoreEditor, type ReviewEditor } from '../service/review-editor.js';
 import { folderPhotoBytes, ReviewImages, type PhotoBytes } from '../service/review-images.js';
 import { ReviewService } from '../service/review.js';
@@ -58,8 +57,7 @@ async function photoSource(store: Store): Promise<{ photos: PhotoBytes; editor: 
       client,
       info,
       local,
-      people: new PeopleService(store),
-      log,
+        log,
     }),
   };
 }

@@ -75,10 +75,15 @@ export function createReviewApp(options: ReviewAppOptions): Hono {
     });
   }
 
-  const counts = (): NavCounts => ({
-    ...review.counts(),
-    mode: editor.describe === 'this store' ? undefined : editor.describe,
-  });
+  const counts = (): NavCounts => {
+    const shown = review.counts();
+    return {
+      ...shown,
+      // face proposals wait on the suggestions page too
+      suggestions: shown.suggestions + (editor.proposals?.({ offset: 0, limit: 0 }).total ?? 0),
+      mode: editor.describe === 'this store' ? undefined : editor.describe,
+    };
+  };
   const render = (c: Context, title: string, section: Section, body: Markup) =>
     c.html(page(title, section, body, counts()));
 
@@ -116,17 +121,17 @@ export function createReviewApp(options: ReviewAppOptions): Hono {
 
   app.get('/suggestions', (c) => {
     const index = Math.max(0, Number.parseInt(c.req.query('i') ?? '0', 10) || 0);
-    const proposals = editor.proposals?.() ?? [];
+    const proposals = editor.proposals?.({ offset: 0, limit: 0 }).total ?? 0;
     const merges = review.suggestions();
     // face proposals when asked for, or when no merge suggestion is left
-    if (c.req.query('faces') === '1' || (merges.length === 0 && proposals.length > 0)) {
-      const at = Math.min(index, proposals.length - 1);
-      const proposal = proposals[at];
+    if (editor.proposals && (c.req.query('faces') === '1' || (merges.length === 0 && proposals > 0))) {
+      const at = Math.min(index, proposals - 1);
+      const [proposal] = editor.proposals({ offset: at, limit: 1 }).items;
       const person = proposal && review.person(proposal.personId, 0, 0)?.person;
       const view = proposal && person ? { proposal, person } : null;
-      return render(c, 'Face proposals', 'suggestions', proposalPage(view, at, proposals.length));
+      return render(c, 'Face proposals', 'suggestions', proposalPage(view, at, proposals));
     }
-    return render(c, 'Suggestions', 'suggestions', suggestionPage(merges, index, proposals.length));
+    return render(c, 'Suggestions', 'suggestions', suggestionPage(merges, index, proposals));
   });
 
   app.get('/history', (c) => render(c, 'History', 'history', historyPage(editor.history(500))));

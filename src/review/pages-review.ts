@@ -80,7 +80,7 @@ function proposalsLink(proposals: number): Markup {
   if (proposals === 0) return html``;
   return html`<p class="summary">
     <a href="/suggestions?faces=1" data-proposals>${proposals} face ${proposals === 1 ? 'proposal' : 'proposals'}</a>:
-    faces Immich left unassigned that look like one of its people.
+    faces Immich has on nobody that look like one of its people.
   </p>`;
 }
 
@@ -122,8 +122,8 @@ export interface ProposalView {
 }
 
 /**
- * One face proposal at a time: the face Immich left unassigned beside the person our gallery puts it on; y puts it
- * on them (in Immich too), n remembers it is not them. `total`: every open proposal; `view`: the one at `index`.
+ * One face proposal at a time: a face Immich has on nobody (unassigned, or not found) beside the person our gallery
+ * puts it on; y puts it on them (in Immich too), n remembers it is not them. `total`: every open proposal; `view`: the one at `index`.
  */
 export function proposalPage(view: ProposalView | null, index: number, total: number): Markup {
   if (!view)
@@ -132,13 +132,13 @@ export function proposalPage(view: ProposalView | null, index: number, total: nu
   const { proposal, person } = view;
   return html`<h1>Is this ${personLabel(person)}?</h1>
     <p class="summary">
-      Face proposal ${index + 1} of ${total}: a face Immich left unassigned on photo ${proposal.asset} ·
+      Face proposal ${index + 1} of ${total}: a face on photo ${proposal.asset} that Immich has on nobody ·
       <a href="/faces/${proposal.observationId}">why</a> · <a href="/suggestions">merge suggestions</a>
     </p>
     <div class="suggestion" data-proposal="${proposal.observationId}" data-index="${index}" data-total="${total}">
       <a class="side" href="/faces/${proposal.observationId}">
         ${faceImage(proposal.observationId, `face ${proposal.observationId}`)}
-        <span class="name">this face</span><span class="count">unassigned in Immich</span>
+        <span class="name">this face</span><span class="count">on nobody in Immich</span>
       </a>
       ${side(person)}
     </div>

@@ -131,6 +131,35 @@ export class ImmichLinkRepository {
     this.db.prepare('DELETE FROM immich_faces WHERE observation_id = ?').run(observationId);
   }
 
+  /**
+   * Suggest mode's face proposals: faces our gallery put by itself ('assign') on people linked to an Immich person,
+   * on Immich photos (`source`), oldest observation first; `limit` of them from `offset`, and how many there are.
+   * In SQL: the suggestions page and the navigation ask on every load, and PeopleService.proposals() reads every
+   * observation (0.8 to 1.7 s over 50,000 faces here, against 15 ms for the count and 60 ms for 12,500 rows).
+   */
+  proposals(
+    source: string,
+    page: { offset: number; limit: number },
+  ): { total: number; items: { observationId: number; asset: string; personId: string; name: string | null }[] } {
+    const from = `FROM observations o
+      JOIN assets a ON a.id = o.asset_id AND a.source = ?
+      JOIN immich_people ip ON ip.person_id = o.person_id AND ip.immich_id IS NOT NULL
+      JOIN people p ON p.id = o.person_id
+      WHERE o.assigned_by = 'assign' AND o.face_box IS NOT NULL`;
+    const total = this.db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n ${from}`).get(source)!.n;
+    const items =
+      page.limit <= 0
+        ? []
+        : this.db
+            .prepare<
+              [string, number, number],
+              { id: number; source_id: string; person_id: string; name: string | null }
+            >(`SELECT o.id, a.source_id, o.person_id, p.name ${from} ORDER BY o.id LIMIT ? OFFSET ?`)
+            .all(source, page.limit, Math.max(0, page.offset))
+            .map((r) => ({ observationId: r.id, asset: r.source_id, personId: r.person_id, name: r.name }));
+    return { total, items };
+  }
+
   /** Records a write about to be sent (see ImmichIntent). */
   addIntent(intent: Omit<ImmichIntent, 'createdAt'>, now = Date.now()): void {
     this.db

@@ -8,13 +8,12 @@ import { ImmichReviewEditor } from '../../src/hosts/immich/review-editor.js';
 import { createReviewApp } from '../../src/review/app.js';
 import { ImmichSync } from '../../src/service/immich-sync.js';
 import { decodeImage } from '../../src/perception/image/decode.js';
-import { PeopleService } from '../../src/service/people.js';
 import { StoreEditor } from '../../src/service/review-editor.js';
 import { ReviewImages } from '../../src/service/review-images.js';
 import { ReviewService } from '../../src/service/review.js';
 import { Store } from '../../src/store/store.js';
 import type { Box } from '../../src/types.js';
-import type { RunningFakeImmich } from '../fakes/immich/index.js';
+import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 import { RecordedPerception } from '../fakes/perception/index.js';
 import { FIXTURES, fixture } from '../helpers/fixtures.js';
 
@@ -71,7 +70,6 @@ export async function immichReview(immich: RunningFakeImmich, mode: 'manage' | '
     client,
     info,
     local: new StoreEditor(store),
-    people: new PeopleService(store),
     log: silent,
   });
   const app = createReviewApp({
@@ -80,4 +78,37 @@ export async function immichReview(immich: RunningFakeImmich, mode: 'manage' | '
     editor,
   });
   return { store, sync, editor, app, cycle: () => sync.cycle() };
+}
+
+/** Obama split over two Immich people, Kit on one; three faces Immich left unassigned or never found. */
+export async function suggestLibrary(version = '2.5.6') {
+  const photos = portraits(['obama', 'kit_harington']);
+  const boxes = await largestFaces(photos);
+  const immich = startFakeImmich({ version, photos });
+  await immich.fake.ready();
+  const fake = immich.fake;
+  const face = (assetId: string, personId: string | null) => {
+    const [x1, y1, x2, y2] = boxes.get(assetId)!;
+    return fake.addFace({ assetId, personId, box: { x1, y1, x2, y2 } });
+  };
+  const obama = fake.createPerson({ name: 'Obama' });
+  const barack = fake.createPerson({ name: 'Barack' });
+  const kit = fake.createPerson({ name: 'Kit' });
+  face('obama~1', obama.id);
+  face('obama~2', obama.id);
+  face('obama~3', barack.id);
+  const unassigned = face('obama~4', null); // Immich found it; nobody assigned it
+  // obama~5: Immich found no face at all
+  face('kit_harington~1', kit.id);
+  face('kit_harington~2', kit.id);
+  const kitUnassigned = face('kit_harington~3', null);
+  const review = await immichReview(immich, 'suggest');
+  await review.cycle();
+  fake.runJobs();
+  fake.clearRequests();
+  const observationOn = (assetId: string) =>
+    review.store.observations
+      .forAsset(review.store.assets.get('immich', assetId)!.id)
+      .reduce((a, b) => (b.observation.face!.quality.size > a.observation.face!.quality.size ? b : a));
+  return { ...review, immich, fake, people: { obama, barack, kit }, unassigned, kitUnassigned, observationOn };
 }

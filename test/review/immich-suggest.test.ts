@@ -3,9 +3,9 @@
  * and face proposals (accepting writes to Immich, rejecting is remembered here) and refuses every other edit.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
+import type { RunningFakeImmich } from '../fakes/immich/index.js';
 import { HAS_FIXTURES } from '../helpers/fixtures.js';
-import { immichReview, largestFaces, portraits } from './immich-review.js';
+import { suggestLibrary as library } from './immich-review.js';
 import { post } from './review-store.js';
 
 let immich: RunningFakeImmich | undefined;
@@ -14,50 +14,24 @@ afterEach(() => {
   immich = undefined;
 });
 
-/** Obama split over two Immich people, Kit on one; three faces Immich left unassigned or never found. */
-export async function suggestLibrary(version = '2.5.6') {
-  const photos = portraits(['obama', 'kit_harington']);
-  const boxes = await largestFaces(photos);
-  immich = startFakeImmich({ version, photos });
-  await immich.fake.ready();
-  const fake = immich.fake;
-  const face = (assetId: string, personId: string | null) => {
-    const [x1, y1, x2, y2] = boxes.get(assetId)!;
-    return fake.addFace({ assetId, personId, box: { x1, y1, x2, y2 } });
-  };
-  const obama = fake.createPerson({ name: 'Obama' });
-  const barack = fake.createPerson({ name: 'Barack' });
-  const kit = fake.createPerson({ name: 'Kit' });
-  face('obama~1', obama.id);
-  face('obama~2', obama.id);
-  face('obama~3', barack.id);
-  const unassigned = face('obama~4', null); // Immich found it; nobody assigned it
-  // obama~5: Immich found no face at all
-  face('kit_harington~1', kit.id);
-  face('kit_harington~2', kit.id);
-  const kitUnassigned = face('kit_harington~3', null);
-  const review = await immichReview(immich, 'suggest');
-  await review.cycle();
-  fake.runJobs();
-  fake.clearRequests();
-  const observationOn = (assetId: string) =>
-    review.store.observations
-      .forAsset(review.store.assets.get('immich', assetId)!.id)
-      .reduce((a, b) => (b.observation.face!.quality.size > a.observation.face!.quality.size ? b : a));
-  return { ...review, fake, people: { obama, barack, kit }, unassigned, kitUnassigned, observationOn };
-}
-
 async function answer(app: { request: (r: Request) => Response | Promise<Response> }, path: string) {
   const response = await app.request(post(path, {}));
   const json = (await response.json()) as { note?: string | null; error?: string; undo?: number | null };
   return { status: response.status, ...json };
 }
 
+/** The library, its fake Immich closed after the test. */
+async function suggestLibrary() {
+  const review = await library();
+  immich = review.immich;
+  return review;
+}
+
 describe.skipIf(!HAS_FIXTURES)('review page against Immich, suggest mode', () => {
   it('shows face proposals, puts an accepted face on the person in Immich, and remembers a rejected one', async () => {
     const { app, store, fake, editor, people, unassigned, kitUnassigned, observationOn, cycle } =
       await suggestLibrary();
-    const proposals = editor.proposals!();
+    const proposals = editor.proposals!({ offset: 0, limit: 100 }).items;
     const byAsset = new Map(proposals.map((p) => [p.asset, p]));
     expect([...byAsset.keys()].sort()).toEqual(['kit_harington~3', 'obama~4', 'obama~5']);
     const page = await (await app.request('/suggestions?faces=1')).text();
@@ -91,7 +65,7 @@ describe.skipIf(!HAS_FIXTURES)('review page against Immich, suggest mode', () =>
     expect(fake.face(kitUnassigned.id)!.personId).toBeNull();
     await cycle();
     expect(fake.writes()).toEqual([]);
-    expect(editor.proposals!().map((p) => p.observationId)).not.toContain(three.id);
+    expect(editor.proposals!({ offset: 0, limit: 100 }).items.map((p) => p.observationId)).not.toContain(three.id);
     expect(store.observations.byIds([three.id], { vectors: false })[0].personId).not.toBe(
       byAsset.get('kit_harington~3')!.personId,
     );

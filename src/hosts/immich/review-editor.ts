@@ -1,15 +1,9 @@
 import type { Logger } from 'pino';
-import type {
-  EditResult,
-  FaceProposal,
-  HistoryItem,
-  LocalReviewEditor,
-  PeopleEditor,
-  ReviewEditor,
-} from '../../ports.js';
+import type { EditResult, FaceProposal, HistoryItem, LocalReviewEditor, ReviewEditor } from '../../ports.js';
 import type { StoredObservation } from '../../store/observations.js';
 import type { PersonRow } from '../../store/people.js';
 import type { Store } from '../../store/store.js';
+import { IMMICH_SOURCE } from '../../ports.js';
 import { ImmichAuthError, type ImmichClient } from './client.js';
 import type { ServerInfo } from './connection.js';
 import { ImmichFaceWriter, writeEditRecord, type FaceChange, type ImmichEditRecord } from './review-faces.js';
@@ -24,8 +18,6 @@ export interface ImmichReviewEditorOptions {
   info: Pick<ServerInfo, 'modernMerge' | 'canDeletePeople'>;
   /** The store's own editor (journaled, undoable): every edit lands there once Immich has it. */
   local: LocalReviewEditor;
-  /** The store's people, for the proposals. */
-  people: PeopleEditor;
   log: Logger;
 }
 
@@ -50,7 +42,7 @@ const faces = (n: number) => `${n} ${n === 1 ? 'face' : 'faces'}`;
  */
 export class ImmichReviewEditor implements ReviewEditor {
   readonly describe: string;
-  readonly proposals?: () => FaceProposal[];
+  readonly proposals?: (page: { offset: number; limit: number }) => { total: number; items: FaceProposal[] };
   readonly acceptProposal?: (observationId: number) => Promise<EditResult>;
   readonly rejectProposal?: (observationId: number) => Promise<EditResult>;
   private readonly store: Store;
@@ -65,7 +57,7 @@ export class ImmichReviewEditor implements ReviewEditor {
     this.once = new WriteOnce(this.store, this.client, options.log, options.info.canDeletePeople);
     this.webUrl = this.client.baseUrl.replace(/\/api$/, '');
     if (options.mode === 'suggest') {
-      this.proposals = () => this.openProposals();
+      this.proposals = (page) => this.store.immich.proposals(IMMICH_SOURCE, page);
       this.acceptProposal = (id) => this.acceptFace(id);
       this.rejectProposal = (id) => this.rejectFace(id);
     }
@@ -326,15 +318,24 @@ export class ImmichReviewEditor implements ReviewEditor {
     return notes.length > 0 ? { note: notes.join('; ') } : {};
   }
 
-  /** Open proposals onto people Immich has (only those can be accepted there). */
-  private openProposals(): FaceProposal[] {
-    return this.options.people.proposals().filter((p) => this.immichIdOf(p.personId) !== null);
-  }
-
   private proposal(observationId: number): { observation: StoredObservation; proposal: FaceProposal } {
-    const proposal = this.openProposals().find((p) => p.observationId === observationId);
-    if (!proposal) throw new Error(`no open face proposal for observation ${observationId}`);
-    return { observation: this.observations([observationId])[0], proposal };
+    const [observation] = this.store.observations.byIds([observationId], { vectors: false });
+    const asset = observation && this.store.assets.byId(observation.assetId);
+    const person = observation?.personId ? this.store.people.get(observation.personId) : undefined;
+    if (
+      !observation?.observation.face ||
+      observation.assignedBy !== 'assign' ||
+      observation.dismissed ||
+      asset?.source !== IMMICH_SOURCE ||
+      !person ||
+      !this.immichIdOf(person.id)
+    ) {
+      throw new Error(`no open face proposal for observation ${observationId}`);
+    }
+    return {
+      observation,
+      proposal: { observationId, asset: asset.sourceId, personId: person.id, name: person.name },
+    };
   }
 
   /** Puts the face on the person's Immich person (reassigned, or created where Immich has none), then here. */

@@ -1,0 +1,92 @@
+/**
+ * The review page against Immich in suggest mode, in a real headless Chromium (Debian's) driven by playwright-core:
+ * a face proposal and a merge suggestion answered with the keyboard reach the fake Immich (run in this process by
+ * msw; the browser talks only to our review server) and the store.
+ */
+import type { ServerType } from '@hono/node-server';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listen } from '../../src/review/server.js';
+import type { RunningFakeImmich } from '../fakes/immich/index.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { HAS_FIXTURES } from '../helpers/fixtures.js';
+import { suggestLibrary } from './immich-review.js';
+
+describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chromium', () => {
+  let browser: Browser;
+  let immich: RunningFakeImmich | undefined;
+  let server: ServerType | undefined;
+  let page: Page | undefined;
+  /** Console errors and requests that left the server: both must stay empty. */
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await page?.close();
+    if (server) await new Promise((done) => server!.close(done));
+    immich?.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('in suggest mode, accepts a face proposal and a merge suggestion with the keyboard', async () => {
+    const review = await suggestLibrary();
+    immich = review.immich;
+    const { store, fake, editor, people } = review;
+    const listening = await listen(review.app, '127.0.0.1', 0);
+    server = listening.server;
+    const base = `http://127.0.0.1:${listening.port}`;
+    page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith(base)
+        ? route.continue()
+        : (problems.push(`left the server: ${route.request().url()}`), route.abort()),
+    );
+    const toast = (text: string) => page!.locator('#toast', { hasText: text }).waitFor();
+
+    await page.goto(`${base}/suggestions`);
+    await expect(page.locator('nav .mode').textContent()).resolves.toBe('Immich (suggest mode)');
+    await page.getByRole('link', { name: '3 face proposals' }).click();
+    const shown = page.locator('.suggestion[data-proposal]');
+    await shown.waitFor();
+    const face = Number(await shown.getAttribute('data-proposal'));
+    const proposal = editor.proposals!({ offset: 0, limit: 100 }).items.find((p) => p.observationId === face)!;
+    const immichPerson = store.immich.person(proposal.personId)!.immichId!;
+    // the face crop is cut from Immich's preview, through our server
+    await expect(page.locator(`img[src="/img/face/${face}.jpg"]`).count()).resolves.toBe(1);
+    await expect(
+      page.evaluate(`fetch('/img/face/${face}.jpg').then((r) => r.headers.get('content-type') + ' ' + r.status)`),
+    ).resolves.toBe('image/jpeg 200');
+    await page.keyboard.press('y');
+    await toast('Assigned.');
+    await toast('in Immich too');
+    const link = store.immich.face(face)!;
+    expect(fake.face(link.immichFaceId)!.personId).toBe(immichPerson);
+    expect(store.observations.byIds([face], { vectors: false })[0]).toMatchObject({
+      personId: proposal.personId,
+      assignedBy: 'user',
+    });
+    await expect(page.locator('.suggestion[data-proposal]').getAttribute('data-total')).resolves.toBe('2');
+
+    await page.goto(`${base}/suggestions`);
+    const suggestion = page.locator('.suggestion[data-suggestion]');
+    await suggestion.waitFor();
+    const id = Number(await suggestion.getAttribute('data-suggestion'));
+    const { personA, personB } = store.suggestions.list().find((s) => s.id === id)!;
+    await page.keyboard.press('y');
+    await toast('Merged.');
+    expect(fake.requests({ op: 'mergePersonLegacy' })).toHaveLength(1);
+    const obamas = fake.people().filter((p) => p.id === people.obama.id || p.id === people.barack.id);
+    expect(obamas).toHaveLength(1);
+    expect(store.people.get(personB)).toBeUndefined();
+    expect(store.immich.person(personA)!.immichId).toBe(obamas[0].id);
+  });
+});
