@@ -2,6 +2,7 @@
  * The review page against Immich in manage mode: each edit reaches the fake Immich and the store at once, and the
  * sidecar's next cycle neither reads it back as the user's change nor writes anything (a fixed point).
  */
+import { Permission } from '@immich/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
@@ -241,6 +242,22 @@ describe.skipIf(!HAS_FIXTURES)('review page against Immich, manage mode', () => 
       personId: null,
       dismissed: true,
     });
+  });
+
+  it('with a key lacking face.delete, takes a face off here and says Immich kept it', async () => {
+    const { app, store, personOf, cycle } = await written();
+    immich!.fake.revoke(Permission.FaceDelete);
+    const obama = personOf('obama');
+    const face = store.observations.ofPerson(obama.person.id).find((o) => store.immich.face(o.id))!;
+    const immichFace = store.immich.face(face.id)!.immichFaceId;
+    const removed = await edit(app, '/api/faces/remove', { faces: [face.id] });
+    expect(removed.note).toBe(
+      'Immich kept the faces: delete face: Immich answered 403: Missing required permission: face.delete',
+    );
+    expect(immich!.fake.face(immichFace)).toMatchObject({ personId: obama.immichId, deletedAt: null });
+    expect(store.observations.byIds([face.id], { vectors: false })[0].personId).toBeNull();
+    await fixedPoint(cycle);
+    expect(store.observations.byIds([face.id], { vectors: false })[0].personId).toBeNull();
   });
 
   it('keeps Immich’s own message when it refuses, and changes nothing', async () => {

@@ -2,6 +2,7 @@
  * The review page against Immich in suggest mode: Immich's people are the truth; the page answers merge suggestions
  * and face proposals (accepting writes to Immich, rejecting is remembered here) and refuses every other edit.
  */
+import { Permission } from '@immich/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningFakeImmich } from '../fakes/immich/index.js';
 import { HAS_FIXTURES } from '../helpers/fixtures.js';
@@ -114,6 +115,19 @@ describe.skipIf(!HAS_FIXTURES)('review page against Immich, suggest mode', () =>
       note: 'kept apart here (Immich has no notion of a rejected suggestion)',
     });
     expect(fake.writes()).toEqual([]);
+  });
+
+  it('keeps Immich’s own message when the key may not move faces, and changes nothing', async () => {
+    const { app, store, fake, observationOn } = await suggestLibrary();
+    fake.revoke(Permission.FaceUpdate);
+    const four = observationOn('obama~4');
+    const refused = await answer(app, `/api/proposals/${four.id}/accept`);
+    expect(refused).toMatchObject({
+      status: 409,
+      error: expect.stringMatching(/^reassign face: Immich answered 403: Missing required permission: face\.update/),
+    });
+    expect(store.observations.byIds([four.id], { vectors: false })[0].assignedBy).toBe('assign');
+    expect(fake.writes().filter((w) => w.status === 200 || w.status === 201)).toEqual([]);
   });
 
   it('refuses every other edit, pointing to Immich’s People page, and writes nothing', async () => {
