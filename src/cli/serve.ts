@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type Env } from '../config/load.js';
 import { createReviewApp } from '../review/app.js';
 import { listen } from '../review/server.js';
 import { createLogger } from '../service/logger.js';
@@ -24,9 +24,12 @@ function parsePort(value: string): number {
  * its photos in the store, edits go through Immich's API in the configured mode (manage or suggest); otherwise into
  * the store alone.
  */
-async function photoSource(store: Store): Promise<{ photos: PhotoBytes; editor: ReviewEditor }> {
+export async function reviewSources(
+  store: Store,
+  env: Env = process.env,
+): Promise<{ photos: PhotoBytes; editor: ReviewEditor }> {
   const folder = folderPhotoBytes(store);
-  const config = loadConfig().immich;
+  const config = loadConfig({ env }).immich;
   const hasImmich = store.assets.list(IMMICH_SOURCE).length > 0;
   const local = new StoreEditor(store);
   if (!hasImmich || !config.url || !config.apiKey) {
@@ -38,16 +41,14 @@ async function photoSource(store: Store): Promise<{ photos: PhotoBytes; editor: 
   const { apiBaseUrl, ImmichClient, redact } = await import('../hosts/immich/client.js');
   const { checkServer } = await import('../hosts/immich/connection.js');
   const { ImmichReviewEditor } = await import('../hosts/immich/review-editor.js');
-  const client = new ImmichClient(apiBaseUrl(config.url), config.apiKey);
-  let info;
-  try {
-    info = await checkServer(client, config.mode, false);
-  } catch (error) {
+  const apiKey = config.apiKey;
+  const client = new ImmichClient(apiBaseUrl(config.url), apiKey);
+  const info = await checkServer(client, config.mode, false).catch((error: unknown) => {
     throw new Error(
-      `${redact((error as Error).message, config.apiKey)} (serve edits this store's people through Immich; ` +
+      `${redact((error as Error).message, apiKey)} (serve edits this store's people through Immich; ` +
         'unset IMMICH_URL to review the store alone)',
     );
-  }
+  });
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
   return {
     photos: (asset) => (asset.source === IMMICH_SOURCE ? client.preview(asset.sourceId) : folder(asset)),
@@ -57,14 +58,14 @@ async function photoSource(store: Store): Promise<{ photos: PhotoBytes; editor: 
       client,
       info,
       local,
-        log,
+      log,
     }),
   };
 }
 
 async function serveReview(options: { db?: string; port: number; host: string; token?: string }): Promise<void> {
   const store = openExistingStore(options.db);
-  const { photos, editor } = await photoSource(store);
+  const { photos, editor } = await reviewSources(store);
   const token = options.token ?? (LOOPBACK.has(options.host) ? undefined : randomBytes(18).toString('base64url'));
   const app = createReviewApp({
     review: new ReviewService(store),
