@@ -49,6 +49,9 @@ export async function reviewSources(
         'unset IMMICH_URL to review the store alone)',
     );
   });
+  // the store's links mean something only on the library it belongs to
+  const { adoptIdentity, identityOf } = await import('../hosts/immich/server-identity.js');
+  adoptIdentity(store, identityOf(info, client.baseUrl, config.mode), { record: false });
   const log = createLogger({ pretty: false, level: process.env.LOG_LEVEL ?? 'warn' });
   return {
     photos: (asset) => (asset.source === IMMICH_SOURCE ? client.preview(asset.sourceId) : folder(asset)),

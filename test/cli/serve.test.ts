@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { reviewSources } from '../../src/cli/serve.js';
+import { recordIdentity } from '../../src/hosts/immich/server-identity.js';
 import { Store } from '../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 
@@ -41,6 +42,22 @@ describe('serve: where the review page sends its edits', () => {
     store = Store.open(':memory:');
     const env = { IMMICH_URL: 'http://immich.test/api', IMMICH_API_KEY: 'key' };
     expect((await reviewSources(store, env)).editor.describe).toBe('this store');
+  });
+
+  it('refuses a store that belongs to another Immich library, before anything is written', async () => {
+    immich = startFakeImmich({ version: '3.2.2', photos: {} });
+    store = immichStore();
+    recordIdentity(store, {
+      userId: 'someone-else',
+      email: 'other@example.com',
+      userCreatedAt: '2020-01-01T00:00:00.000Z',
+      url: 'http://other.test/api',
+      version: '3.2.2',
+      mode: 'manage',
+    });
+    const env = { IMMICH_URL: immich.baseUrl, IMMICH_API_KEY: immich.apiKey };
+    await expect(reviewSources(store, env)).rejects.toThrow(/belongs to another Immich library/);
+    expect(immich.fake.writes()).toEqual([]);
   });
 
   it('stops with Immich’s answer when the key is wrong, the key itself never shown', async () => {

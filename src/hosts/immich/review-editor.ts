@@ -179,6 +179,7 @@ export class ImmichReviewEditor implements ReviewEditor {
       await writer.place([face], immichId, 'reassigned', (c) => changes.push(c));
     }
     await this.client.updatePerson(immichId, { featureFaceAssetId: face.assetId });
+    await writer.recordPicture(immichId, face.assetId);
     await this.journal(
       () => this.local.setCover(personId, observationId),
       () => ({ feature: { immichId }, faces: changes }),
@@ -238,6 +239,7 @@ export class ImmichReviewEditor implements ReviewEditor {
       const { immichId, created } = await writer.ensurePerson(moved.person);
       if (created) record.createdPerson = { personId: moved.person, immichId };
       await writer.place(immichFaces, immichId, 'reassigned', (c) => record.faces!.push(c));
+      if (created) await writer.givePicture(moved.person, immichId);
     } catch (error) {
       return {
         ...moved,

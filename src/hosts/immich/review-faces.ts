@@ -5,6 +5,8 @@ import type { Store } from '../../store/store.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 import { ImmichUncertainWriteError, type AssetFaceResponseDto, type ImmichClient } from './client.js';
 import { matchFace } from './face-match.js';
+import type { FeatureFaceRecord } from './feature-face-plan.js';
+import { FEATURE_FACE_CHECKPOINT } from './write-back.js';
 import type { CreateFaceOp } from './write-back-plan.js';
 import type { WriteOnce } from './write-once.js';
 
@@ -242,6 +244,41 @@ export class ImmichFaceWriter {
       }
       this.store.immich.unlinkFace(change.observationId);
     }
+  }
+
+  /** Whether Immich draws people's pictures now (its facial recognition or face import is on), asked once. */
+  private drawable: boolean | null = null;
+
+  /**
+   * Records that `immichId`'s picture (feature face) is the face on `assetId`, as the write-back records the ones it
+   * sets: it then sets no other (only once more, if Immich could not draw it then and can now).
+   */
+  async recordPicture(immichId: string, assetId: string): Promise<void> {
+    if (this.drawable === null) {
+      const features = await this.client.features();
+      this.drawable = features.facialRecognition || features.importFaces;
+    }
+    const record: FeatureFaceRecord = { assetId, drawable: this.drawable };
+    this.store.checkpoints.set(`${FEATURE_FACE_CHECKPOINT}${immichId}`, JSON.stringify(record));
+  }
+
+  /**
+   * Gives a person the page created in Immich its picture, as the write-back gives the people it creates: its
+   * clearest face there (quality score, then observation id). Returns false when it has no clear face there yet.
+   */
+  async givePicture(personId: string, immichId: string): Promise<boolean> {
+    const best = this.immichFaces(this.store.observations.ofPerson(personId))
+      .filter((f) => f.observation.observation.face!.quality.clear)
+      .filter((f) => this.store.immich.face(f.observation.id)?.immichPersonId === immichId)
+      .sort(
+        (a, b) =>
+          b.observation.observation.face!.quality.score - a.observation.observation.face!.quality.score ||
+          a.observation.id - b.observation.id,
+      )[0];
+    if (!best) return false;
+    await this.client.updatePerson(immichId, { featureFaceAssetId: best.assetId });
+    await this.recordPicture(immichId, best.assetId);
+    return true;
   }
 
   /**

@@ -85,6 +85,7 @@ export class ImmichUndo {
         .ofPerson(merge.from)
         .filter((o) => this.store.immich.face(o.id)?.immichPersonId === merge.survivor);
       await this.writer.place(this.writer.immichFaces(back), immichId, 'reassigned');
+      await this.writer.givePicture(merge.from, immichId);
       return { note: `in Immich too: a person of its own again, with ${faces(back.length)}` };
     } catch (error) {
       return { note: `undone here; Immich answered: ${(error as Error).message}. The next sync writes the rest` };
@@ -162,6 +163,7 @@ export class ImmichUndo {
     const [onImmich] = observation ? this.writer.immichFaces([observation]) : [];
     if (!face || face.immichPersonId !== immichId || !onImmich) return "undone here; Immich's picture of them stays";
     await this.client.updatePerson(immichId, { featureFaceAssetId: onImmich.assetId });
+    await this.writer.recordPicture(immichId, onImmich.assetId);
     return "Immich's picture of them too";
   }
 
