@@ -33,7 +33,14 @@ export async function acceptSuggestion(
         `Immich refused the merge: ${result.error ?? 'unknown'}${result.errorMessage ? ` (${result.errorMessage})` : ''}`,
       );
     }
-    store.immich.unlinkPerson(suggestion.personB);
+    // Immich moved the absorbed person's faces onto the survivor: so do our links, or the next cycle would read each
+    // of them back as the user's reassignment
+    store.transaction(() => {
+      for (const link of store.immich.faces()) {
+        if (link.immichPersonId === absorbed) store.immich.linkFace({ ...link, immichPersonId: survivor });
+      }
+      store.immich.unlinkPerson(suggestion.personB);
+    });
   }
   people.accept(id);
   return survivor && absorbed ? { survivor, absorbed } : null;
