@@ -24,11 +24,27 @@ export function requiredPermissions(mode: ImmichMode, tags: boolean): Permission
 }
 
 /**
- * Permissions a mode works better with but can do without: manage mode deletes the people it created and no longer
- * needs; without `person.delete` they stay in Immich, hidden because they have no faces.
+ * Permissions a mode works better with but can do without, and what is lost without each: manage mode deletes the
+ * people it created and no longer needs; the review page (`serve`) deletes a face in Immich for "not this person" and
+ * "not a face" (manage mode), and puts a proposed face on its person (suggest mode).
  */
+const RECOMMENDED: Record<ImmichMode, [Permission, string][]> = {
+  manage: [
+    [
+      Permission.PersonDelete,
+      'people immich-people created and no longer needs stay in Immich (hidden, since they have no faces) instead of ' +
+        'being deleted',
+    ],
+    [Permission.FaceDelete, 'the review page cannot remove a face in Immich ("not this person", "not a face")'],
+  ],
+  suggest: [
+    [Permission.FaceUpdate, 'the review page cannot put a proposed face on its person in Immich'],
+    [Permission.FaceCreate, 'the review page cannot add a proposed face Immich never found'],
+  ],
+};
+
 export function recommendedPermissions(mode: ImmichMode): Permission[] {
-  return mode === 'manage' ? [Permission.PersonDelete] : [];
+  return RECOMMENDED[mode].map(([permission]) => permission);
 }
 
 export interface ServerInfo {
@@ -82,12 +98,9 @@ export async function checkServer(client: ImmichClient, mode: ImmichMode, tags: 
     }
   }
   const warnings: string[] = [];
-  const lacking = granted.has(Permission.All) ? [] : recommendedPermissions(mode).filter((p) => !granted.has(p));
-  if (lacking.length > 0) {
-    warnings.push(
-      `the API key "${key.name}" lacks ${lacking.join(', ')}: people immich-people created and no longer needs ` +
-        'stay in Immich (hidden, since they have no faces) instead of being deleted. Tick it to let them go.',
-    );
+  for (const [permission, loss] of RECOMMENDED[mode]) {
+    if (granted.has(Permission.All) || granted.has(permission)) continue;
+    warnings.push(`the API key "${key.name}" lacks ${permission}: ${loss}. Tick it in the key's permissions.`);
   }
   if (features.facialRecognition && mode === 'manage') {
     warnings.push(

@@ -54,6 +54,19 @@ describe('connecting to Immich', () => {
     await expect(checkServer(client, 'suggest', false)).rejects.toThrow(/lacks these permissions: person\.merge\./);
   });
 
+  it('warns, per mode, about each recommended permission the key lacks and what is lost without it', async () => {
+    const { client, fake } = start({ version: '2.5.6' });
+    fake.setPermissions(requiredPermissions('manage', false));
+    const manage = (await checkServer(client, 'manage', false)).warnings.filter((w) => w.includes('lacks'));
+    expect(manage.map((w) => w.match(/lacks (\S+):/)?.[1])).toEqual(['person.delete', 'face.delete']);
+    expect(manage[1]).toMatch(/"not this person"/);
+    fake.setPermissions(requiredPermissions('suggest', false));
+    const suggest = (await checkServer(client, 'suggest', false)).warnings.filter((w) => w.includes('lacks'));
+    expect(suggest.map((w) => w.match(/lacks (\S+):/)?.[1])).toEqual(['face.update', 'face.create']);
+    fake.setPermissions([...requiredPermissions('suggest', false), Permission.FaceUpdate, Permission.FaceCreate]);
+    expect((await checkServer(client, 'suggest', false)).warnings.filter((w) => w.includes('lacks'))).toEqual([]);
+  });
+
   it('stops on 401 without ever printing the key', async () => {
     const { client, fake } = start();
     fake.setApiKey('another-key');
