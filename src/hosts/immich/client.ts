@@ -156,7 +156,8 @@ export class ImmichClient {
           signal: AbortSignal.timeout(this.retry.timeoutMs),
         });
       } catch (error) {
-        if (isHttpError(error)) {
+        // status 0 is no answer at all (a reset, a reply lost on the way): uncertain, like a timeout, never a refusal
+        if (isHttpError(error) && error.status !== 0) {
           const reason = await httpErrorReason(error.data as unknown);
           const message = redact(`${what}: Immich answered ${error.status}${reason ? `: ${reason}` : ''}`, this.apiKey);
           if (error.status === 401 || error.status === 403) throw new ImmichAuthError(error.status, message);

@@ -1,9 +1,11 @@
 import { Permission } from '@immich/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ImmichAuthError,
   ImmichClient,
   ImmichRequestError,
+  ImmichUnavailableError,
+  ImmichUncertainWriteError,
   type RetryPolicy,
 } from '../../../src/hosts/immich/client.js';
 import { httpErrorReason } from '../../../src/hosts/immich/http-error.js';
@@ -14,6 +16,7 @@ let immich: RunningFakeImmich | undefined;
 afterEach(() => {
   immich?.close();
   immich = undefined;
+  vi.unstubAllGlobals();
 });
 
 /** The error a call ends in; fails the test when the call succeeds. */
@@ -93,5 +96,23 @@ describe('httpErrorReason', () => {
     expect(await httpErrorReason('')).toBe('');
     expect(await httpErrorReason({})).toBe('');
     expect(await httpErrorReason('x'.repeat(300))).toBe(`${'x'.repeat(200)}…`);
+  });
+
+  it('takes a response without a status (0: a reset or a reply lost on the way) as no answer, never as a refusal', async () => {
+    // fetch may resolve with Response.error() (status 0) instead of rejecting; the SDK then throws an HttpError(0)
+    let calls = 0;
+    vi.stubGlobal('fetch', async () => {
+      calls++;
+      return Response.error();
+    });
+    const retryTwice: RetryPolicy = { ...noWait, attempts: 2 };
+    const client = new ImmichClient('http://immich.invalid/api', 'key', retryTwice);
+    const face = { assetId: 'a', personId: 'p', imageWidth: 10, imageHeight: 10, x: 1, y: 1, width: 2, height: 2 };
+    const write = await failure(client.createFace(face));
+    expect(write).toBeInstanceOf(ImmichUncertainWriteError);
+    expect(calls).toBe(1); // a create is never repeated blindly
+    const read = await failure(client.ping());
+    expect(read).toBeInstanceOf(ImmichUnavailableError);
+    expect(calls).toBe(3); // a read is retried
   });
 });
