@@ -142,6 +142,14 @@ export class ReviewService {
     };
   }
 
+  /**
+   * Loads the galleries' exemplars and their index before the first page asks: a cold person page otherwise pays
+   * for it (about 0.2 s for 5,000 exemplars on this 2-core machine).
+   */
+  prepare(): void {
+    for (const model of this.store.review.exemplarModels()) this.gallery(model);
+  }
+
   /** Every shown person's id and name, for choosing where faces go. */
   choices(): { id: string; name: string | null }[] {
     return this.store.review.names();

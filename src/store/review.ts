@@ -242,6 +242,17 @@ export class ReviewQueries {
     return `${r.n}:${r.sum}:${r.people}`;
   }
 
+  /** The face models the gallery's exemplars come from (one, unless the library is mid-way through a model change). */
+  exemplarModels(): string[] {
+    return this.db
+      .prepare<[], { model: string }>(
+        `SELECT DISTINCT o.face_model AS model FROM exemplars e JOIN observations o ON o.id = e.observation_id
+         WHERE o.face_model IS NOT NULL`,
+      )
+      .all()
+      .map((r) => r.model);
+  }
+
   /** Every person's exemplars' face and body vectors of one face model, with the moment each was seen in. */
   exemplarVectors(faceModel: string): {
     personId: string;
