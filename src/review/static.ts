@@ -168,6 +168,8 @@ main { padding: 1rem; }
 .count { color: var(--muted); font-size: .9em; }
 .summary { color: var(--muted); }
 .grid { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(136px, 1fr)); gap: .8rem; }
+/* off-screen cards are neither laid out nor painted until scrolled to: a grid of 1,000 people paints at once */
+.grid > li { content-visibility: auto; contain-intrinsic-size: auto 136px auto 180px; }
 img.face, .face.none { width: 128px; height: 128px; border-radius: 8px; object-fit: cover; background: #8883; display: block; }
 .face.none { display: flex; align-items: center; justify-content: center; color: var(--muted); }
 .person-card { display: flex; flex-direction: column; gap: .2rem; text-decoration: none; color: inherit; }
