@@ -302,6 +302,7 @@ async function main(): Promise<void> {
       cores: availableParallelism(),
       node: process.version,
       intraOpThreads: first.intraOpThreads,
+      graphLevels: first.levels,
       libvipsThreads: sharp.concurrency(),
       uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     };
@@ -319,6 +320,11 @@ async function main(): Promise<void> {
     lines.push(
       `  ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ORT intra-op threads ${machine.intraOpThreads}, ` +
         `libvips threads ${machine.libvipsThreads}, libuv pool ${machine.uvThreadpool}`,
+    );
+    lines.push(
+      `  ORT graph optimisation (first worker): ${Object.entries(machine.graphLevels)
+        .map(([model, level]) => `${model} ${level}`)
+        .join(', ')}`,
     );
     lines.push(
       `  "1 in flight" = 1 worker thread, one image at a time; "${options.workers} in flight" = ${options.workers} worker ` +

@@ -12,6 +12,7 @@ export class BenchWorker {
     private readonly worker: Worker,
     readonly setupMs: number,
     readonly intraOpThreads: number,
+    readonly levels: Record<string, string>,
   ) {
     worker.on('message', (message: WorkerMessage) => {
       if (message.type !== 'result') return;
@@ -35,7 +36,8 @@ export class BenchWorker {
       const onMessage = (message: WorkerMessage): void => {
         worker.off('message', onMessage);
         worker.off('error', reject);
-        if (message.type === 'ready') resolve(new BenchWorker(worker, message.setupMs, message.intraOpThreads));
+        if (message.type === 'ready')
+          resolve(new BenchWorker(worker, message.setupMs, message.intraOpThreads, message.levels));
         else {
           void worker.terminate();
           reject(new Error(message.type === 'failed' ? message.error : 'bench worker sent a result before ready'));

@@ -36,6 +36,8 @@ export interface WorkerReady {
   /** Pipeline (ORT session) creation, excluded from every timing. */
   setupMs: number;
   intraOpThreads: number;
+  /** Graph optimisation level per model file, as chosen when the worker's sessions were made. */
+  levels: Record<string, string>;
 }
 
 export interface WorkerFailed {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load.js';
+import { sessionLevels } from '../src/models/session.js';
 import { createBodyPerception, createFacePipeline } from '../src/service/perception.js';
 import { PerceptionPipeline } from '../src/perception/perceive.js';
 import { decodeImage } from '../src/perception/image/decode.js';
@@ -30,7 +31,12 @@ async function main(): Promise<void> {
   const faces = await createFacePipeline(config, timer);
   const bodies = process.env.IMMICH_PEOPLE_BENCH_BODIES === '1' ? await createBodyPerception(config, timer) : null;
   const perception = new PerceptionPipeline(faces, bodies, maxPixels);
-  send({ type: 'ready', setupMs: performance.now() - start, intraOpThreads: config.models.intraOpThreads });
+  send({
+    type: 'ready',
+    setupMs: performance.now() - start,
+    intraOpThreads: config.models.intraOpThreads,
+    levels: sessionLevels(),
+  });
 
   async function run(job: Job): Promise<JobResult> {
     stages = {};

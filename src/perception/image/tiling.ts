@@ -26,7 +26,7 @@ export const DEFAULT_TILES: TileOptions = {
 };
 
 export function gridSize(width: number, height: number, options: TileOptions = DEFAULT_TILES): number {
-  const shrink = Math.max(width / options.inputWidth, height / options.inputHeight);
+  const shrink = shrinkToFit(width, height, options);
   return shrink > options.gridOf3Above ? 3 : shrink > options.gridOf2Above ? 2 : 1;
 }
 
@@ -74,6 +74,13 @@ function touchesInnerEdge(box: Box, tile: Region, width: number, height: number)
   );
 }
 
+/** Two boxes are one face when they overlap (IoU above `iouThreshold`) or one lies mostly inside the other. */
+export function sameFace(a: Box, b: Box, iouThreshold: number): boolean {
+  if (iou(a, b) > iouThreshold) return true;
+  const smaller = Math.min(boxArea(a), boxArea(b));
+  return smaller > 0 && intersectionArea(a, b) / smaller > CONTAINMENT;
+}
+
 /**
  * Merges full-frame and tile detections into one list of faces: drops tile boxes cut by an inner tile edge,
  * then keeps the best of each group of boxes that overlap (IoU) or nest (containment).
@@ -85,16 +92,92 @@ export function mergeTileDetections(
   iouThreshold: number,
 ): RegionDetection[] {
   const whole = detections.filter((d) => d.tile === null || !touchesInnerEdge(d.box, d.tile, width, height));
-  const same = (a: Box, b: Box): number => {
-    if (iou(a, b) > iouThreshold) return 1;
-    const inter = intersectionArea(a, b);
-    return inter / Math.min(boxArea(a), boxArea(b)) > CONTAINMENT ? 1 : 0;
-  };
   const kept = nms(
     whole.map((d) => d.box),
     whole.map((d) => d.score),
     0.5,
-    same,
+    (a, b) => (sameFace(a, b, iouThreshold) ? 1 : 0),
   );
   return kept.map((i) => whole[i]);
+}
+
+/** When the detector runs which tiles (see planTiles). */
+export interface TilePolicy {
+  /** A full frame with at least this many faces is a group photo: every tile runs, for the small faces among them. */
+  groupFaces: number;
+  /** Photos shrunk more than this to fit the detector run every tile: see DEFAULT_TILE_POLICY. */
+  everyTileAbove: number;
+  /**
+   * A face found smaller than this (its height in the detector's input, px) is looked at again in its tile, which
+   * sees it larger and places its box better.
+   */
+  refineBelow: number;
+}
+
+/**
+ * Every tile for group photos and for photos so large that faces of a normal size vanish in the full frame; other
+ * photos only where the full frame hints at a face it could not confirm, or found a small one.
+ *
+ * Measured on the 39 fixtures: every face a tile added beside a non-group full frame lay under a full-frame
+ * candidate scoring 0.26–0.32 (Pierre Curie, in both Curie files) or was a false positive (a basket, an ear,
+ * scored 0.95–0.97 in 1440-px previews); see docs/perception-speed.md for the recall check on 1,100 more photos.
+ * The six people/ faces whose box a tile improved were 18–44 px tall in the full frame's input (refineBelow).
+ * 12-MP photos (shrink 12.6) tile everything: a face under ~120 px is invisible in their full frame, and decoding
+ * such a photo costs more than its nine tiles do.
+ */
+export const DEFAULT_TILE_POLICY: TilePolicy = { groupFaces: 3, everyTileAbove: 10, refineBelow: 48 };
+
+/** How much a photo shrinks to fit the detector's input. */
+export function shrinkToFit(width: number, height: number, options: TileOptions = DEFAULT_TILES): number {
+  return Math.max(width / options.inputWidth, height / options.inputHeight);
+}
+
+/**
+ * For each hint box, the one tile that holds most of it (the tile whose centre is nearest the box's centre among
+ * equals, so that the face sits away from the tile's inner edges). Each tile once, in grid order.
+ */
+export function tilesForHints(regions: readonly Region[], hints: readonly Box[]): Region[] {
+  const chosen = new Set<number>();
+  for (const hint of hints) {
+    let best = -1;
+    let bestArea = 0;
+    let bestDistance = Infinity;
+    regions.forEach((region, i) => {
+      const tile: Box = [region.left, region.top, region.left + region.width, region.top + region.height];
+      const area = intersectionArea(hint, tile);
+      const dx = (hint[0] + hint[2]) / 2 - (tile[0] + tile[2]) / 2;
+      const dy = (hint[1] + hint[3]) / 2 - (tile[1] + tile[3]) / 2;
+      const distance = Math.hypot(dx, dy);
+      // areas within a pixel's rounding are equal: the nearer centre decides
+      if (area > bestArea + 1 || (Math.abs(area - bestArea) <= 1 && distance < bestDistance)) {
+        best = i;
+        bestArea = Math.max(area, bestArea);
+        bestDistance = distance;
+      }
+    });
+    if (best >= 0 && bestArea > 0) chosen.add(best);
+  }
+  return [...chosen].sort((a, b) => a - b).map((i) => regions[i]);
+}
+
+/**
+ * The tiles to run after the full frame found `faces` and `hints` (candidates below the face threshold that are
+ * no found face): every tile of the grid for a group photo or a very large one, else the tiles that hold a hint
+ * or a small face.
+ */
+export function planTiles(
+  width: number,
+  height: number,
+  faces: readonly Box[],
+  hints: readonly Box[],
+  policy: TilePolicy = DEFAULT_TILE_POLICY,
+  options: TileOptions = DEFAULT_TILES,
+): Region[] {
+  const group = faces.length >= policy.groupFaces;
+  let grid = gridSize(width, height, options);
+  if (grid === 1 && group) grid = 2;
+  const regions = tileRegions(width, height, grid, options.overlap);
+  if (group || shrinkToFit(width, height, options) > policy.everyTileAbove) return regions;
+  const small = faces.filter((face) => ((face[3] - face[1]) * options.inputHeight) / height < policy.refineBelow);
+  return tilesForHints(regions, [...hints, ...small]);
 }
