@@ -16,9 +16,9 @@
  *   the impostors, so the impostor mean is taken as the MODE of all pair cosines (a kernel density peak, robust to a
  *   second bump) and the spread from the LOWER tail only: the share of pairs below the mode is half the impostor
  *   share, and the impostor mean − 1 sd lies at 0.3173 of that share. Measured on the development set's tuning
- *   split (faceplugin-feature512): the true impostor mean/sd 0.0098/0.0973; this estimate 0.016/0.098 from all
- *   faces, 0.006/0.097 from the three most photographed people alone (70 % of pairs impostors), where the plain
- *   median/MAD is 0.056/0.180. Pairs of faces in one photo (certainly different people) were measured too and not
+ *   split (faceplugin-feature512): the true impostor mean/sd 0.0098/0.0973 (the mode lies a little below the mean);
+ *   this estimate 0.0057/0.0919 from all faces, 0.0073/0.0971 from the three most photographed people alone (a third
+ *   of their pairs of one person; truly −0.004/0.086), where the plain median/MAD is 0.056/0.180. Pairs of faces in one photo (certainly different people) were measured too and not
  *   used: there were few (204 clear pairs in 2,820 photos), they include the same face detected twice (cos 0.9),
  *   and faces of one photo share light and camera (median 0.039, sd 0.109), so they overstate the tail;
  * - assignment (every run): pairs of exemplars of DIFFERENT gallery people, which a full run and the next
