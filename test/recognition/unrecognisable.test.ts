@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { vectorObservation } from '../../src/recognition/observations.js';
-import { recognise, type RecognitionObservation } from '../../src/recognition/recognise.js';
+import {
+  recognise,
+  type RecognitionInput,
+  type RecognitionObservation,
+  type RecognitionResult,
+} from '../../src/recognition/recognise.js';
 import { unrecognisableFaces } from '../../src/recognition/unrecognisable.js';
 import { matrixFromRows } from '../../src/recognition/vectors.js';
 import { gaussian, mulberry32, noisyUnit, randomUnit, syntheticIdentities } from './helpers.js';
@@ -76,5 +81,53 @@ describe('recognise keeps unrecognisable faces from founding people', () => {
 
   it('the check can fail: without the gate they form a person of their own', () => {
     expect(junkPeople(observations(), Infinity).size).toBe(1);
+  });
+});
+
+describe('a fixed point with the gate and calibration at work', () => {
+  const { rows, clear } = library(12);
+  const input: RecognitionInput = {
+    observations: rows.map((v, i) => ({
+      id: i + 1,
+      image: i,
+      moment: -1,
+      personId: null,
+      assignedBy: null,
+      observation: vectorObservation('synthetic', v, clear[i]),
+    })),
+    people: [],
+    mustLink: [],
+    cannotLink: [],
+    rejected: [],
+  };
+
+  /** The store after a run: assignments written, exemplars set, removed people gone. */
+  function next(before: RecognitionInput, result: RecognitionResult): RecognitionInput {
+    const assigned = new Map(result.assignments.map((a) => [a.id, a]));
+    const exemplars = new Map(before.people.map((p) => [p.id, p.exemplars]));
+    for (const p of result.people) exemplars.set(p.id, p.exemplars);
+    return {
+      ...before,
+      observations: before.observations.map((o) => {
+        const a = assigned.get(o.id);
+        return a ? { ...o, personId: a.personId, assignedBy: a.assignedBy } : o;
+      }),
+      people: [...exemplars.keys()]
+        .filter((id) => !result.removed.includes(id))
+        .sort()
+        .map((id) => ({ id, name: null, exemplars: exemplars.get(id)! })),
+    };
+  }
+
+  it('a second full run and an incremental run over what the store loads for it change nothing', () => {
+    const after = next(input, recognise(input, { mode: 'full' }));
+    expect(recognise(after, { mode: 'full' }).changed).toBe(0);
+    // the incremental run sees what service/recognition.ts loads: clear faces nobody holds, and the exemplars
+    const exemplarIds = new Set(after.people.flatMap((p) => p.exemplars));
+    const loaded = after.observations.filter(
+      (o) => (o.personId === null && o.observation.face?.quality.clear) || exemplarIds.has(o.id),
+    );
+    expect(loaded.some((o) => o.personId === null)).toBe(true);
+    expect(recognise({ ...after, observations: loaded }, { mode: 'incremental' }).changed).toBe(0);
   });
 });
