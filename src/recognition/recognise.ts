@@ -14,24 +14,23 @@
  */
 
 import type { AssignedBy, Observation } from '../types.js';
-import { assignSparse, type SparseAssignOptions } from './assign-sparse.js';
+import type { SparseAssignOptions } from './assign-sparse.js';
+import { assignUnknown, byId, hasVector } from './assign-unknown.js';
+import { calibrate, libraryImpostors, REFERENCE_LIBRARY_IMPOSTORS, type Calibration } from './calibration.js';
 import { clusterPass1, type Pass1Options } from './cluster-pass1.js';
 import type { ObservationPair } from './constraints.js';
 import { resemblesDismissed } from './dismissed.js';
 import { buildGallery, type GalleryOptions } from './gallery.js';
 import { mergePass2, type Pass2Options } from './merge-pass2.js';
 import type { NeighbourSearch } from './neighbours.js';
-import { observationSet } from './observations.js';
+import { observationSet, type ObservationSet } from './observations.js';
 import { mapClustersToPeople, namedClusters, personClusterOverlap } from './person-mapping.js';
+import { dismissedThreshold, galleryThresholds, pass1Thresholds, pass2Thresholds } from './thresholds.js';
+import { unrecognisableFaces } from './unrecognisable.js';
 import { userConstraints } from './user-constraints.js';
-import { createMatrix, row, type VectorMatrix } from './vectors.js';
+import type { VectorMatrix } from './vectors.js';
 
-/**
- * Below this many exemplars every face is coded over all of them; above, a search picks its 64 nearest atoms. Coding
- * over all 1,564 atoms of a 200-person gallery took ~5 ms a face (bench:cluster, 10k faces: 10.5 s for the 2,000
- * faces left unknown), over 64 candidates about 0.2 ms; the fixed point holds either way (one canonical dictionary).
- */
-export const EXEMPLAR_SEARCH_ABOVE = 256;
+export { EXEMPLAR_SEARCH_ABOVE } from './assign-unknown.js';
 
 export interface RecognitionObservation {
   /** Stable id (the store's row id): person ids and tie-breaks derive from it. */
@@ -103,6 +102,15 @@ export interface RecognitionOptions {
   pass2?: Omit<Pass2Options, 'centroidSearch' | 'cannotLink'>;
   gallery?: Omit<GalleryOptions, 'named'>;
   assign?: Omit<SparseAssignOptions, 'search'>;
+  /**
+   * Map every similarity threshold to the library's model (calibration.ts; default true). false keeps the reference
+   * model's constants. Thresholds given in pass1, pass2, gallery or assign win either way.
+   */
+  calibrate?: boolean;
+  /** Told the calibration each step uses: clustering (full runs) and assignment (null when not calibrating). */
+  onCalibration?: (use: 'clustering' | 'assignment', calibration: Calibration | null) => void;
+  /** Outlier level of the unrecognisable-face gate, in spreads (unrecognisable.ts); Infinity turns it off. */
+  unrecognisableSpreads?: number;
 }
 
 export interface RecognitionAssignment {
@@ -126,126 +134,12 @@ export interface RecognitionResult {
   suggestions: { personA: string; personB: string; score: number }[] | null;
 }
 
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** For each observation id, the people it may never join: those holding an observation it is cannot-linked to. */
-function forbiddenPeople(
-  observations: readonly RecognitionObservation[],
-  personOf: readonly (string | null)[],
-  cannotLink: readonly ObservationPair[],
-): Map<number, Set<string>> {
-  const person = new Map(observations.map((o, i) => [o.id, personOf[i]]));
-  const forbidden = new Map<number, Set<string>>();
-  for (const [a, b] of cannotLink) {
-    for (const [self, other] of [
-      [a, b],
-      [b, a],
-    ]) {
-      const holder = person.get(other);
-      if (!holder || !person.has(self)) continue;
-      const set = forbidden.get(self) ?? new Set<string>();
-      set.add(holder);
-      forbidden.set(self, set);
-    }
-  }
-  return forbidden;
-}
-
-/**
- * Sparse-codes every clear, unplaced face over the people's exemplars, in input order; returns person ids (null =
- * unknown). A face is coded without the exemplars of people it may not join: those the user took it off (a
- * cannot-link), and those already in the same photo. A face more like a dismissed face than like any exemplar of
- * this gallery stays unknown.
- */
-function assignUnknown(
-  observations: readonly RecognitionObservation[],
-  personOf: readonly (string | null)[],
-  people: readonly { id: string; exemplars: readonly number[] }[],
-  cannotLink: readonly ObservationPair[],
-  options: RecognitionOptions,
-  dismissed: readonly Float32Array[] = [],
-): (string | null)[] {
-  const result = [...personOf];
-  const rowOf = new Map(observations.map((o, i) => [o.id, i]));
-  const gallery = [...people]
-    .sort(byId)
-    .map((p) => ({
-      id: p.id,
-      atoms: [...p.exemplars]
-        .sort((a, b) => a - b)
-        .filter((e) => rowOf.has(e) && hasVector(observations[rowOf.get(e)!])),
-    }))
-    .filter((p) => p.atoms.length > 0);
-  const pending = observations
-    .map((o, i) => i)
-    .filter((i) => result[i] === null && observations[i].observation.face?.quality.clear && hasVector(observations[i]));
-  if (gallery.length === 0 || pending.length === 0) return result;
-
-  const dim = observations[rowOf.get(gallery[0].atoms[0])!].observation.face!.embedding!.vector.length;
-  const dictionary = dictionaryOf(observations, rowOf, gallery, dim);
-  const { atoms, atomIds } = dictionary;
-  const total = atomIds.length;
-  const above = options.exemplarSearchAbove ?? EXEMPLAR_SEARCH_ABOVE;
-  const search = total > above ? options.search?.exemplars?.(atoms, atomIds) : undefined;
-  const forbidden = forbiddenPeople(observations, personOf, cannotLink);
-  // a person appears once per photo: the people already in a photo are closed to its other faces
-  const inImage = new Map<number, Set<string>>();
-  const see = (i: number) => {
-    const image = observations[i].image;
-    if (image < 0 || result[i] === null) return;
-    const people = inImage.get(image) ?? new Set<string>();
-    people.add(result[i]!);
-    inImage.set(image, people);
-  };
-  observations.forEach((_, i) => see(i));
-  const atomVectors = function* () {
-    for (let k = 0; k < total; k++) yield row(atoms, k);
-  };
-  for (const i of pending) {
-    const vector = observations[i].observation.face!.embedding!.vector;
-    if (dismissed.length > 0 && resemblesDismissed(vector, dismissed, atomVectors)) continue;
-    const sameImage = inImage.get(observations[i].image);
-    const cannot = forbidden.get(observations[i].id);
-    const excluded = sameImage || cannot ? new Set([...(sameImage ?? []), ...(cannot ?? [])]) : undefined;
-    if (excluded) {
-      // a user's split, or a photo with several people: code over the atoms of the people it may still join
-      const allowed = gallery.filter((p) => !excluded.has(p.id));
-      const coded = assignSparse(vector, dictionaryOf(observations, rowOf, allowed, dim), options.assign ?? {});
-      if (coded.identity !== null) result[i] = allowed[coded.identity].id;
-    } else {
-      const coded = assignSparse(vector, dictionary, { ...options.assign, ...(search ? { search } : {}) });
-      if (coded.identity !== null) result[i] = gallery[coded.identity].id;
-    }
-    see(i);
-  }
-  return result;
-}
-
-function dictionaryOf(
-  observations: readonly RecognitionObservation[],
-  rowOf: ReadonlyMap<number, number>,
-  gallery: readonly { atoms: readonly number[] }[],
-  dim: number,
-): { atoms: VectorMatrix; owner: Int32Array; identityCount: number; atomIds: number[] } {
-  const total = gallery.reduce((n, p) => n + p.atoms.length, 0);
-  const atoms = createMatrix(total, dim);
-  const owner = new Int32Array(total);
-  const atomIds: number[] = [];
-  gallery.forEach((p, person) => {
-    for (const id of p.atoms) {
-      atoms.data.set(observations[rowOf.get(id)!].observation.face!.embedding!.vector, atomIds.length * dim);
-      owner[atomIds.length] = person;
-      atomIds.push(id);
-    }
-  });
-  return { atoms, owner, identityCount: gallery.length, atomIds };
-}
-
 /** Rows of faces, not placed by the user, that resemble a dismissed face more than any exemplar of `people`. */
 function junkRows(
   observations: readonly RecognitionObservation[],
   people: readonly RecognitionPerson[],
   dismissed: readonly Float32Array[],
+  threshold?: number,
 ): Set<number> {
   const junk = new Set<number>();
   if (dismissed.length === 0) return junk;
@@ -260,13 +154,27 @@ function junkRows(
   };
   observations.forEach((o, i) => {
     const vector = o.observation.face?.embedding?.vector;
-    if (vector && o.assignedBy !== 'user' && resemblesDismissed(vector, dismissed, exemplars)) junk.add(i);
+    if (vector && o.assignedBy !== 'user' && resemblesDismissed(vector, dismissed, exemplars, threshold)) junk.add(i);
   });
   return junk;
 }
 
-function hasVector(o: RecognitionObservation): boolean {
-  return o.observation.face?.embedding !== undefined;
+/**
+ * The set the clustering passes see: clear faces that look like no one (unrecognisable.ts) count as unclear there,
+ * so they neither found nor join a cluster. The user's own faces are never judged so.
+ */
+function withoutUnrecognisable(
+  set: ObservationSet,
+  observations: readonly RecognitionObservation[],
+  spreads: number | undefined,
+): ObservationSet {
+  const gated = unrecognisableFaces(set.faces, set.hasFace, set.clearFace, spreads);
+  let any = false;
+  observations.forEach((o, i) => {
+    if (o.assignedBy === 'user') gated[i] = 0;
+    if (gated[i]) any = true;
+  });
+  return any ? { ...set, clearFace: set.clearFace.map((c, i) => (gated[i] ? 0 : c)) } : set;
 }
 
 function countChanges(
@@ -303,20 +211,37 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     clock = now;
     return ms;
   };
-  // faces like a dismissed one (by the gallery as it was) take no part in clustering: their rows are left empty
-  const junk = junkRows(observations, people, input.dismissed ?? []);
-  const set = observationSet(
-    junk.size > 0 ? observations.map((o, i) => (junk.has(i) ? { ...o, observation: {} } : o)) : observations,
-  );
+  const set = observationSet(observations);
   const ids = observations.map((o) => o.id);
+  const calibration =
+    options.calibrate === false
+      ? null
+      : calibrate(libraryImpostors(set.faces, set.clearFace), REFERENCE_LIBRARY_IMPOSTORS);
+  options.onCalibration?.('clustering', calibration);
+  // faces like a dismissed one (by the gallery as it was) take no part in clustering
+  const junk = junkRows(
+    observations,
+    people,
+    input.dismissed ?? [],
+    calibration ? dismissedThreshold(calibration) : undefined,
+  );
+  for (const i of junk) set.hasFace[i] = set.clearFace[i] = set.hasBody[i] = 0;
+  const clusterSet = withoutUnrecognisable(set, observations, options.unrecognisableSpreads);
   const { mustLink, cannotLink } = userConstraints(observations, people, input);
   report?.({ phase: 'pack', ms: lap() });
-  const faceSearch = set.count ? options.search?.faces?.(set.faces, set.clearFace, ids) : undefined;
-  const pass1 = clusterPass1(set, { ...options.pass1, mustLink, cannotLink, ...(faceSearch ? { faceSearch } : {}) });
+  const faceSearch = set.count ? options.search?.faces?.(set.faces, clusterSet.clearFace, ids) : undefined;
+  const pass1 = clusterPass1(clusterSet, {
+    ...(calibration ? pass1Thresholds(calibration) : {}),
+    ...options.pass1,
+    mustLink,
+    cannotLink,
+    ...(faceSearch ? { faceSearch } : {}),
+  });
   report?.({ phase: 'pass1', ms: lap(), labels: pass1.labels, clusters: pass1.clusterCount });
   const pass2 = mergePass2(
-    { faces: set.faces, clearFace: set.clearFace, image: set.image, labels: pass1.labels },
+    { faces: set.faces, clearFace: clusterSet.clearFace, image: set.image, labels: pass1.labels },
     {
+      ...(calibration ? pass2Thresholds(calibration) : {}),
       ...options.pass2,
       cannotLink,
       ...(options.search?.centroids ? { centroidSearch: options.search.centroids } : {}),
@@ -326,8 +251,12 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   report?.({ phase: 'pass2', ms: lap(), labels, clusters: pass2.clusterCount, merges: pass2.merges });
   const overlap = personClusterOverlap(observations, labels);
   const gallery = buildGallery(
-    { faces: set.faces, clearFace: set.clearFace, labels },
-    { ...options.gallery, named: namedClusters(people, overlap) },
+    { faces: set.faces, clearFace: clusterSet.clearFace, labels },
+    {
+      ...(calibration ? galleryThresholds(calibration) : {}),
+      ...options.gallery,
+      named: namedClusters(people, overlap),
+    },
   );
   report?.({ phase: 'gallery', ms: lap(), people: gallery.length });
   const { personOfLabel, created, kept } = mapClustersToPeople(

@@ -57,6 +57,8 @@
  *      "verification": {"genuinePairs": 34, "impostorPairs": 242, "auc": 0.998,
  *                       "tarAtFar": [{"targetFar": 0.01, "tar": 0.97, "far": 0.008, "threshold": 0.41}, ...],
  *                       "bestAccuracy": {"threshold": 0.42, "accuracy": 0.99}} | null,
+ *      "calibration": {"clustering": {"mean", "spread", "referenceMean", "referenceSpread"} | null,
+ *                      "assignment": {...} | null},
  *      "clustering": [{"method": "ours"|"immich"|"ente"|"hac", "setting": "default"|"oracle", "name": "...",
  *                      "parameter": {"name": "maxDistance"|"minSimilarity", "value": 0.5} | null,
  *                      "oracleRange": [lo, hi] | null,
@@ -156,6 +158,7 @@ export function evaluate(
       missed: [...missed].sort((a, b) => byCodePoint(`${a.identity}/${a.file}`, `${b.identity}/${b.file}`)),
     },
     verification: verified,
+    calibration: our.calibration,
     clustering: [ours, ...baselines.flatMap((b) => b.rows)],
     openSet: open,
     faces: p.faces.map((f, i) => ({

@@ -61,38 +61,38 @@ describe('clusterPass1', () => {
   });
 
   it('body evidence lowers D only inside one moment', () => {
-    // Faces at 56° apart: F = 1 − cos 56° ≈ 0.441 > 0.40, but with identical clothes
-    // D = 0.8·0.441 ≈ 0.353 <= 0.40.
+    // Faces at 52° apart: F = 1 − cos 52° ≈ 0.384 > 0.35, but with identical clothes
+    // D = 0.8·0.384 ≈ 0.307 <= 0.35.
     const body = basis(4, 0);
     const sameMoment = clusterPass1(
       makeObservations([
         { face: angle(0), body, moment: 3 },
-        { face: angle(56), body, moment: 3 },
+        { face: angle(52), body, moment: 3 },
       ]),
     );
     expect(labelsOf(sameMoment)).toEqual([0, 0]);
     const otherMoments = clusterPass1(
       makeObservations([
         { face: angle(0), body, moment: 3 },
-        { face: angle(56), body, moment: 4 },
+        { face: angle(52), body, moment: 4 },
       ]),
     );
     expect(labelsOf(otherMoments)).toEqual([0, 1]);
     const differentClothes = clusterPass1(
       makeObservations([
         { face: angle(0), body, moment: 3 },
-        { face: angle(56), body: basis(4, 1), moment: 3 },
+        { face: angle(52), body: basis(4, 1), moment: 3 },
       ]),
     );
     expect(labelsOf(differentClothes)).toEqual([0, 1]);
   });
 
-  it('body evidence never lets a face beyond F = 0.5 in', () => {
+  it('body evidence never lets a face beyond F = 0.35 / 0.8 ≈ 0.44 in', () => {
     const body = basis(4, 0);
     const r = clusterPass1(
       makeObservations([
         { face: angle(0), body },
-        { face: angle(62), body }, // F = 0.531: 0.8·0.531 = 0.425 > 0.40
+        { face: angle(57), body }, // F = 0.455: 0.8·0.455 = 0.364 > 0.35
       ]),
     );
     expect(labelsOf(r)).toEqual([0, 1]);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cohesive,
   evenSample,
   medianInPlace,
   medianLinkage,
   mergePass2,
+  withinLinkage,
   type Pass2Input,
 } from '../../src/recognition/merge-pass2.js';
 import { matrixFromRows } from '../../src/recognition/vectors.js';
@@ -63,7 +65,7 @@ describe('mergePass2', () => {
   });
 
   it('stricter auto-merge turns merges into suggestions, ranked', () => {
-    const r = mergePass2(base, { autoMergeMaxDistance: 0.001, suggestMaxDistance: 0.6 });
+    const r = mergePass2(base, { autoMergeMaxDistance: 0.001, cohesiveMergeMaxDistance: 0, suggestMaxDistance: 0.6 });
     expect(Array.from(r.labels)).toEqual([0, 0, 1, 1, 2, 2, -1]);
     // 0–2: pair angles 66, 68, 68, 70 → median d(68°) = 0.625, outside the band.
     expect(r.suggestions.map(({ a, b }) => [a, b])).toEqual([
@@ -95,5 +97,37 @@ describe('mergePass2', () => {
     const none = mergePass2(base, { centroidSearch: () => () => [] });
     expect(Array.from(none.labels)).toEqual([0, 0, 1, 1, 2, 2, -1]);
     expect(none.suggestions).toEqual([]);
+  });
+});
+
+describe('cohesion: clusters as alike across as within', () => {
+  it("within linkage is the median cosine between a cluster's own members", () => {
+    const faces = matrixFromRows([angle(0), angle(60), angle(90)]);
+    // pairs: cos 60° = 0.5, cos 90° = 0, cos 30° ≈ 0.866 → median 0.5
+    expect(withinLinkage(faces, [0, 1, 2])).toBeCloseTo(0.5, 6);
+    expect(Number.isNaN(withinLinkage(faces, [0]))).toBe(true);
+  });
+
+  it('compares the cross cosine above the impostor mean with the geometric mean of the own ones', () => {
+    // (0.35 − 0.05) / √((0.45 − 0.05)·(0.55 − 0.05)) = 0.30 / 0.447 ≈ 0.67
+    expect(cohesive(0.35, 0.45, 0.55, 0.05, 0.6)).toBe(true);
+    expect(cohesive(0.35, 0.45, 0.55, 0.05, 0.7)).toBe(false);
+    // tight clusters far apart: 0.30 / √(0.75·0.85) ≈ 0.38
+    expect(cohesive(0.35, 0.8, 0.9, 0.05, 0.6)).toBe(false);
+    // a single face has no likeness of its own: never by cohesion
+    expect(cohesive(0.9, NaN, 0.5, 0.05, 0.6)).toBe(false);
+  });
+
+  it('merges two loose clusters of one person beyond the linkage level, never two tight ones', () => {
+    const bands = { autoMergeMaxDistance: 0.6, cohesiveMergeMaxDistance: 0.7, cohesionMinRatio: 0.6 };
+    // loose: within cos 63° ≈ 0.45 each; cross pairs 70°, 133°, 7°, 70° → median cos 70° ≈ 0.34 (linkage 0.66)
+    const loose = mergePass2(input([0, 63, 70, 133], [0, 0, 1, 1]), bands);
+    expect(Array.from(loose.labels)).toEqual([0, 0, 0, 0]);
+    // tight: within ≈ 1, the same cross median: 0.34 is far below their own likeness
+    const tight = mergePass2(input([0, 2, 70, 72], [0, 0, 1, 1]), bands);
+    expect(Array.from(tight.labels)).toEqual([0, 0, 1, 1]);
+    // without the relaxed band the loose pair stays apart too
+    const strict = mergePass2(input([0, 63, 70, 133], [0, 0, 1, 1]), { ...bands, cohesiveMergeMaxDistance: 0 });
+    expect(Array.from(strict.labels)).toEqual([0, 0, 1, 1]);
   });
 });

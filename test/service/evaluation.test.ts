@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENTE_MIN_SIMILARITY } from '../../src/recognition/baselines/ente-greedy.js';
 import { HAC_AVERAGE_MAX_DISTANCE } from '../../src/recognition/baselines/hac-average.js';
 import { IMMICH_MAX_DISTANCE } from '../../src/recognition/baselines/immich-dbscan.js';
+import { REFERENCE_LIBRARY_IMPOSTORS } from '../../src/recognition/calibration.js';
 import {
   evaluate,
   formatReport,
@@ -103,6 +104,12 @@ describe('evaluation harness', () => {
     expect(row(report, 'hac', 'oracle').parameter).toEqual({ name: 'maxDistance', value: HAC_AVERAGE_MAX_DISTANCE });
     expect(row(report, 'ours', 'default').suggestions).toMatchObject({ total: 0, correct: 0 });
     expect(row(report, 'immich', 'default').suggestions).toBeNull();
+    // orthogonal centres: the impostor cosines this library's calibration measured lie around 0 (pulled a little
+    // towards the reference by the prior); every face was clustered, so assignment had nothing to calibrate for
+    const { clustering, assignment } = report.calibration;
+    expect(clustering!.referenceMean).toBe(REFERENCE_LIBRARY_IMPOSTORS.mean);
+    expect(Math.abs(clustering!.mean)).toBeLessThan(0.02);
+    expect(assignment).toBeNull();
 
     // open set: every third identity (id02, id05, id08) is held out; 3 of 6 faces enrolled elsewhere
     const o = report.openSet;
@@ -243,6 +250,7 @@ describe('evaluation harness', () => {
     expect(text).toContain('TAR @ FAR 1e-3');
     expect(text).toContain('* Immich DBSCAN-like');
     expect(text).toContain('upper bound');
+    expect(text).toMatch(/thresholds calibrated without labels .*: clustering impostor mean -?0\.\d{4} sd 0\.\d{4}/);
     expect(text).toMatch(/sparse coding \(the app: recognise, incremental\)\s+100\.0 %\s+50\.0 %/);
   });
 

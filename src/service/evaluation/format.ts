@@ -100,6 +100,15 @@ export function formatReport(report: EvaluationReport): string {
       ]),
     ),
   );
+  const c = report.calibration;
+  const describe = (use: string, r: typeof c.clustering) =>
+    r === null
+      ? `${use} not needed`
+      : `${use} impostor mean ${fixed(r.mean, 4)} sd ${fixed(r.spread, 4)} (reference ${fixed(r.referenceMean, 4)} / ${fixed(r.referenceSpread, 4)})`;
+  out.push(
+    `ours: thresholds calibrated without labels (recognition/calibration.ts): ${describe('clustering', c.clustering)}; ` +
+      `${describe('assignment', c.assignment)}`,
+  );
   for (const r of report.clustering) {
     if (!r.suggestions) continue;
     const sg = r.suggestions;

@@ -3,11 +3,12 @@
 import type { MergeSuggestion } from '../../recognition/merge-pass2.js';
 import { clusteringScores } from '../../recognition/metrics.js';
 import { vectorObservation } from '../../recognition/observations.js';
+import type { Calibration } from '../../recognition/calibration.js';
 import { recognise, type RecognitionObservation } from '../../recognition/recognise.js';
 import { row, type VectorMatrix } from '../../recognition/vectors.js';
 import { hnswSearch } from '../recognition.js';
 import { pick, type Prepared } from './prepare.js';
-import type { SuggestionReport } from './types.js';
+import type { CalibrationReport, SuggestionReport } from './types.js';
 
 /** The id the eval's vectors are tagged with (one model per run; the HNSW providers check it). */
 export const EVAL_MODEL = 'eval';
@@ -29,7 +30,15 @@ export function asObservations(matrix: VectorMatrix, clear: Uint8Array, image?: 
  * unknown) with the app's HNSW providers, on every face of every photo (a person at most once per photo, as in
  * the app). A face no gallery person holds is unassigned. Suggestions are between people, as the app shows them.
  */
-export function ourClustering(p: Prepared): { labels: Int32Array; suggestions: MergeSuggestion[] } {
+export function ourClustering(p: Prepared): {
+  labels: Int32Array;
+  suggestions: MergeSuggestion[];
+  calibration: { clustering: CalibrationReport | null; assignment: CalibrationReport | null };
+} {
+  const calibration: { clustering: CalibrationReport | null; assignment: CalibrationReport | null } = {
+    clustering: null,
+    assignment: null,
+  };
   const result = recognise(
     {
       observations: asObservations(p.matrix, p.clear, p.image),
@@ -38,7 +47,11 @@ export function ourClustering(p: Prepared): { labels: Int32Array; suggestions: M
       cannotLink: [],
       rejected: [],
     },
-    { mode: 'full', search: hnswSearch(EVAL_MODEL, null) },
+    {
+      mode: 'full',
+      search: hnswSearch(EVAL_MODEL, null),
+      onCalibration: (use, c) => (calibration[use] = c && calibrationReport(c)),
+    },
   );
   const labelOf = new Map(result.people.map((person, k) => [person.id, k]));
   const labels = new Int32Array(p.matrix.count).fill(-1);
@@ -47,7 +60,16 @@ export function ourClustering(p: Prepared): { labels: Int32Array; suggestions: M
     const [a, b] = [labelOf.get(s.personA)!, labelOf.get(s.personB)!].sort((x, y) => x - y);
     return { a, b, score: s.score };
   });
-  return { labels, suggestions };
+  return { labels, suggestions, calibration };
+}
+
+function calibrationReport(c: Calibration): CalibrationReport {
+  return {
+    mean: c.impostors.mean,
+    spread: c.impostors.spread,
+    referenceMean: c.reference.mean,
+    referenceSpread: c.reference.spread,
+  };
 }
 
 /** The identity most labelled faces of each predicted person have (ties: lower identity index). */

@@ -120,6 +120,16 @@ export interface OpenSetReport {
   queries: OpenSetQuery[];
 }
 
+/** An impostor distribution as calibration measured it (recognition/calibration.ts), and how many faces it saw. */
+export interface CalibrationReport {
+  /** The impostor mean and spread the thresholds were mapped through (the measurement pulled towards the reference). */
+  mean: number;
+  spread: number;
+  /** The reference model's figures for the same estimate: on it, every threshold is its constant. */
+  referenceMean: number;
+  referenceSpread: number;
+}
+
 export interface EvaluationReport {
   dataset: {
     /** Identities with at least one labelled face. */
@@ -135,6 +145,11 @@ export interface EvaluationReport {
     missed: MissedImage[];
   };
   verification: VerificationReport | null;
+  /**
+   * The calibrations our recognition used: clustering from every clear face, assignment from the gallery's exemplars
+   * (null when no face was left to assign).
+   */
+  calibration: { clustering: CalibrationReport | null; assignment: CalibrationReport | null };
   clustering: ClusteringRow[];
   openSet: OpenSetReport;
   /** Per face, in visiting order: the person each method (at its default) put it in. */

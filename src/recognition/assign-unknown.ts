@@ -1,0 +1,147 @@
+/**
+ * Assignment of the faces no person holds: each clear face is sparse-coded over the gallery's exemplars, in input
+ * order, with the thresholds calibrated from pairs of exemplars of different people (calibration.ts), which a full
+ * run and the next incremental run both see, so both decide every face alike (the fixed point).
+ */
+
+import { assignSparse } from './assign-sparse.js';
+import { calibrate, galleryImpostors, REFERENCE_GALLERY_IMPOSTORS } from './calibration.js';
+import { assignmentThresholds, dismissedThreshold } from './thresholds.js';
+import type { ObservationPair } from './constraints.js';
+import { resemblesDismissed } from './dismissed.js';
+import type { RecognitionObservation, RecognitionOptions } from './recognise.js';
+import { createMatrix, row, type VectorMatrix } from './vectors.js';
+
+/**
+ * Below this many exemplars every face is coded over all of them; above, a search picks its 64 nearest atoms. Coding
+ * over all 1,564 atoms of a 200-person gallery took ~5 ms a face (bench:cluster, 10k faces: 10.5 s for the 2,000
+ * faces left unknown), over 64 candidates about 0.2 ms; the fixed point holds either way (one canonical dictionary).
+ */
+export const EXEMPLAR_SEARCH_ABOVE = 256;
+
+export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export function hasVector(o: RecognitionObservation): boolean {
+  return o.observation.face?.embedding !== undefined;
+}
+
+/** For each observation id, the people it may never join: those holding an observation it is cannot-linked to. */
+function forbiddenPeople(
+  observations: readonly RecognitionObservation[],
+  personOf: readonly (string | null)[],
+  cannotLink: readonly ObservationPair[],
+): Map<number, Set<string>> {
+  const person = new Map(observations.map((o, i) => [o.id, personOf[i]]));
+  const forbidden = new Map<number, Set<string>>();
+  for (const [a, b] of cannotLink) {
+    for (const [self, other] of [
+      [a, b],
+      [b, a],
+    ]) {
+      const holder = person.get(other);
+      if (!holder || !person.has(self)) continue;
+      const set = forbidden.get(self) ?? new Set<string>();
+      set.add(holder);
+      forbidden.set(self, set);
+    }
+  }
+  return forbidden;
+}
+
+/**
+ * Sparse-codes every clear, unplaced face over the people's exemplars, in input order; returns person ids (null =
+ * unknown). A face is coded without the exemplars of people it may not join: those the user took it off (a
+ * cannot-link), and those already in the same photo. A face more like a dismissed face than like any exemplar of
+ * this gallery stays unknown. Thresholds: calibrated from the dictionary (see the file comment) unless
+ * `options.calibrate` is false; `options.assign` overrides them.
+ */
+export function assignUnknown(
+  observations: readonly RecognitionObservation[],
+  personOf: readonly (string | null)[],
+  people: readonly { id: string; exemplars: readonly number[] }[],
+  cannotLink: readonly ObservationPair[],
+  options: RecognitionOptions,
+  dismissed: readonly Float32Array[] = [],
+): (string | null)[] {
+  const result = [...personOf];
+  const rowOf = new Map(observations.map((o, i) => [o.id, i]));
+  const gallery = [...people]
+    .sort(byId)
+    .map((p) => ({
+      id: p.id,
+      atoms: [...p.exemplars]
+        .sort((a, b) => a - b)
+        .filter((e) => rowOf.has(e) && hasVector(observations[rowOf.get(e)!])),
+    }))
+    .filter((p) => p.atoms.length > 0);
+  const pending = observations
+    .map((o, i) => i)
+    .filter((i) => result[i] === null && observations[i].observation.face?.quality.clear && hasVector(observations[i]));
+  if (gallery.length === 0 || pending.length === 0) return result;
+
+  const dim = observations[rowOf.get(gallery[0].atoms[0])!].observation.face!.embedding!.vector.length;
+  const dictionary = dictionaryOf(observations, rowOf, gallery, dim);
+  const { atoms, atomIds } = dictionary;
+  const calibration =
+    options.calibrate === false
+      ? null
+      : calibrate(galleryImpostors(atoms, dictionary.owner), REFERENCE_GALLERY_IMPOSTORS);
+  options.onCalibration?.('assignment', calibration);
+  const assign = { ...(calibration ? assignmentThresholds(calibration) : {}), ...options.assign };
+  const dismissedAt = calibration ? dismissedThreshold(calibration) : undefined;
+  const total = atomIds.length;
+  const above = options.exemplarSearchAbove ?? EXEMPLAR_SEARCH_ABOVE;
+  const search = total > above ? options.search?.exemplars?.(atoms, atomIds) : undefined;
+  const forbidden = forbiddenPeople(observations, personOf, cannotLink);
+  // a person appears once per photo: the people already in a photo are closed to its other faces
+  const inImage = new Map<number, Set<string>>();
+  const see = (i: number) => {
+    const image = observations[i].image;
+    if (image < 0 || result[i] === null) return;
+    const people = inImage.get(image) ?? new Set<string>();
+    people.add(result[i]!);
+    inImage.set(image, people);
+  };
+  observations.forEach((_, i) => see(i));
+  const atomVectors = function* () {
+    for (let k = 0; k < total; k++) yield row(atoms, k);
+  };
+  for (const i of pending) {
+    const vector = observations[i].observation.face!.embedding!.vector;
+    if (dismissed.length > 0 && resemblesDismissed(vector, dismissed, atomVectors, dismissedAt)) continue;
+    const sameImage = inImage.get(observations[i].image);
+    const cannot = forbidden.get(observations[i].id);
+    const excluded = sameImage || cannot ? new Set([...(sameImage ?? []), ...(cannot ?? [])]) : undefined;
+    if (excluded) {
+      // a user's split, or a photo with several people: code over the atoms of the people it may still join
+      const allowed = gallery.filter((p) => !excluded.has(p.id));
+      const coded = assignSparse(vector, dictionaryOf(observations, rowOf, allowed, dim), assign);
+      if (coded.identity !== null) result[i] = allowed[coded.identity].id;
+    } else {
+      const coded = assignSparse(vector, dictionary, { ...assign, ...(search ? { search } : {}) });
+      if (coded.identity !== null) result[i] = gallery[coded.identity].id;
+    }
+    see(i);
+  }
+  return result;
+}
+
+export function dictionaryOf(
+  observations: readonly RecognitionObservation[],
+  rowOf: ReadonlyMap<number, number>,
+  gallery: readonly { atoms: readonly number[] }[],
+  dim: number,
+): { atoms: VectorMatrix; owner: Int32Array; identityCount: number; atomIds: number[] } {
+  const total = gallery.reduce((n, p) => n + p.atoms.length, 0);
+  const atoms = createMatrix(total, dim);
+  const owner = new Int32Array(total);
+  const atomIds: number[] = [];
+  gallery.forEach((p, person) => {
+    for (const id of p.atoms) {
+      atoms.data.set(observations[rowOf.get(id)!].observation.face!.embedding!.vector, atomIds.length * dim);
+      owner[atomIds.length] = person;
+      atomIds.push(id);
+    }
+  });
+  return { atoms, owner, identityCount: gallery.length, atomIds };
+}
