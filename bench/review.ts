@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     editor: new StoreEditor(store),
   });
   const { server, port } = await listen(app, '127.0.0.1', 0);
+  review.prepare(); // as serve does once it listens
   const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox'] });
   const pages = [
     { label: `people grid, ${PEOPLE + 1} people`, path: '/' },

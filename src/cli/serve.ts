@@ -70,13 +70,16 @@ async function serveReview(options: { db?: string; port: number; host: string; t
   const store = openExistingStore(options.db);
   const { photos, editor } = await reviewSources(store);
   const token = options.token ?? (LOOPBACK.has(options.host) ? undefined : randomBytes(18).toString('base64url'));
+  const review = new ReviewService(store);
   const app = createReviewApp({
-    review: new ReviewService(store),
+    review,
     images: new ReviewImages(store, photos),
     editor,
     token,
   });
   const { server, port } = await listen(app, options.host, options.port);
+  // the exemplar index is built now, not on the first person page
+  review.prepare();
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   process.stdout.write(
     `review page: http://${shown}:${port}/${token ? `?token=${token}` : ''}\n` +

@@ -41,8 +41,6 @@ function pageIndex(c: Context): number {
 export function createReviewApp(options: ReviewAppOptions): Hono {
   const { review, images, editor, token } = options;
   const app = new Hono();
-  // the exemplar index is built once the server is up, not on the first person page
-  setImmediate(() => review.prepare());
 
   app.use(
     secureHeaders({
