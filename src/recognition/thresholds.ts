@@ -13,6 +13,7 @@ import {
   PASS2_AUTO_MERGE_MAX_DISTANCE,
   PASS2_CANDIDATE_MAX_DISTANCE,
   PASS2_COHESIVE_MAX_DISTANCE,
+  PASS2_SINGLE_FACE_MAX_DISTANCE,
   PASS2_SUGGEST_MAX_DISTANCE,
   type Pass2Options,
 } from './merge-pass2.js';
@@ -26,11 +27,17 @@ export function pass2Thresholds(
   c: Calibration,
 ): Pick<
   Pass2Options,
-  'autoMergeMaxDistance' | 'cohesiveMergeMaxDistance' | 'suggestMaxDistance' | 'candidateMaxDistance' | 'impostorMean'
+  | 'autoMergeMaxDistance'
+  | 'cohesiveMergeMaxDistance'
+  | 'singleFaceMergeMaxDistance'
+  | 'suggestMaxDistance'
+  | 'candidateMaxDistance'
+  | 'impostorMean'
 > {
   return {
     autoMergeMaxDistance: c.distance(PASS2_AUTO_MERGE_MAX_DISTANCE),
     cohesiveMergeMaxDistance: c.distance(PASS2_COHESIVE_MAX_DISTANCE),
+    singleFaceMergeMaxDistance: c.distance(PASS2_SINGLE_FACE_MAX_DISTANCE),
     suggestMaxDistance: c.distance(PASS2_SUGGEST_MAX_DISTANCE),
     candidateMaxDistance: c.distance(PASS2_CANDIDATE_MAX_DISTANCE),
     impostorMean: c.impostors.mean,
@@ -54,7 +61,11 @@ export function galleryThresholds(
   };
 }
 
-/** λ is a level of correlation with an exemplar; the residual bound is that of one exemplar at the match level. */
+/**
+ * λ is a level of correlation with an exemplar, floored like the bars (a lower λ activates more atoms: on
+ * bench:cluster's narrow synthetic model, λ followed down to 0.155 made assignment three times slower); the residual
+ * bound is that of one exemplar at the match level.
+ */
 export function assignmentThresholds(c: Calibration): Pick<SparseAssignOptions, 'lambda' | 'maxResidual'> {
   const lambda = c.cosine(SPARSE_LAMBDA);
   const match = c.cosine(SPARSE_MATCH_COSINE);

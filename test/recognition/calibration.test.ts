@@ -53,13 +53,19 @@ describe('Calibration maps thresholds through the impostor distribution', () => 
     expect(c.distance(0.6)).toBeCloseTo(0.6, 12);
   });
 
-  it('follows an affine change of the cosines', () => {
+  it('follows an affine change of the cosines, and never lowers a bar below the reference', () => {
     // a model whose cosines are 0.5·cos + 0.3 of the reference's
     const ref = REFERENCE_LIBRARY_IMPOSTORS;
     const c = new Calibration({ mean: 0.5 * ref.mean + 0.3, spread: 0.5 * ref.spread }, ref);
     expect(c.cosine(0.4)).toBeCloseTo(0.5 * 0.4 + 0.3, 12);
     expect(c.distance(0.6)).toBeCloseTo(1 - (0.5 * 0.4 + 0.3), 12);
-    expect(c.width(0.2)).toBeCloseTo(0.1, 12);
+    // above cos 0.6 the mapped level (0.5·cos + 0.3) falls below the reference one: the bar stays
+    expect(c.mapped(0.8)).toBeCloseTo(0.7, 12);
+    expect(c.cosine(0.8)).toBe(0.8);
+    // a narrower model: mapped down, kept at the reference
+    const narrow = new Calibration({ mean: ref.mean, spread: 0.7 * ref.spread }, ref);
+    expect(narrow.mapped(0.5)).toBeLessThan(0.5);
+    expect(narrow.cosine(0.5)).toBe(0.5);
   });
 
   it('pulls a small library towards the reference, and ignores one that is mostly one person', () => {

@@ -131,3 +131,16 @@ describe('cohesion: clusters as alike across as within', () => {
     expect(Array.from(strict.labels)).toEqual([0, 0, 1, 1]);
   });
 });
+
+describe('a single face', () => {
+  it('joins a cluster at a looser linkage than two clusters of several faces merge', () => {
+    // a face at 55° to a pair at 0° and 2°: angles 55°, 53° → median linkage ≈ 0.412;
+    // two faces at 55° and 57°: angles 55°, 57°, 53°, 55° → median linkage 1 − cos 55° ≈ 0.426, within the band too
+    const single = input([0, 2, 55], [0, 0, 1]);
+    const pair = input([0, 2, 55, 57], [0, 0, 1, 1]);
+    const bands = { autoMergeMaxDistance: 0.4, singleFaceMergeMaxDistance: 0.45, cohesiveMergeMaxDistance: 0 };
+    expect(Array.from(mergePass2(single, bands).labels)).toEqual([0, 0, 0]);
+    expect(Array.from(mergePass2(pair, bands).labels)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(mergePass2(single, { ...bands, singleFaceMergeMaxDistance: 0.4 }).labels)).toEqual([0, 0, 1]);
+  });
+});
