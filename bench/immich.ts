@@ -86,8 +86,34 @@ function byOperation(requests: readonly RequestLogEntry[]): Record<string, numbe
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
 }
 
+/**
+ * Where a cycle's time went, by the requests that mark its stages (seconds): the listing up to the first preview,
+ * the previews (download, decode, perception, store), then labels, read-back and recognition up to the first
+ * write, then the write-back.
+ */
+interface Phases {
+  listing: number;
+  previews: number;
+  recognition: number;
+  writeBack: number;
+}
+
+function phases(requests: readonly RequestLogEntry[], startedAt: number, endedAt: number): Phases | null {
+  const previews = requests.filter((r) => r.op === 'viewAsset');
+  const firstWrite = requests.find((r) => ['createPerson', 'createFace', 'updatePerson'].includes(r.op));
+  if (previews.length === 0 || !firstWrite) return null;
+  const [first, last] = [previews[0].at, previews[previews.length - 1].at];
+  return {
+    listing: (first - startedAt) / 1000,
+    previews: (last - first) / 1000,
+    recognition: (firstWrite.at - last) / 1000,
+    writeBack: (endedAt - firstWrite.at) / 1000,
+  };
+}
+
 interface CycleFigures {
   seconds: number;
+  phases: Phases | null;
   requests: number;
   previews: number;
   byOperation: Record<string, number>;
@@ -95,7 +121,15 @@ interface CycleFigures {
   writeBack: ChildCycle['summary']['writeBack'];
 }
 
-function figures(cycle: ChildCycle, requests: readonly RequestLogEntry[]): CycleFigures {
+async function measure(child: SidecarProcess, fake: FakeImmich): Promise<{ cycle: ChildCycle; figures: CycleFigures }> {
+  fake.clearRequests();
+  const startedAt = Date.now();
+  const cycle = await child.cycle();
+  const requests = fake.requests();
+  return { cycle, figures: { ...figures(cycle, requests), phases: phases(requests, startedAt, Date.now()) } };
+}
+
+function figures(cycle: ChildCycle, requests: readonly RequestLogEntry[]): Omit<CycleFigures, 'phases'> {
   return {
     seconds: cycle.ms / 1000,
     requests: requests.length,
@@ -125,26 +159,26 @@ async function main(): Promise<void> {
   clock = null;
   const served = await serveFakeImmich(fake);
   const dir = mkdtempSync(join(tmpdir(), 'bench-immich-'));
-  const child = new SidecarProcess({
-    baseUrl: served.baseUrl,
-    apiKey: fake.apiKey ?? '',
-    db: join(dir, 'people.db'),
-    mode: 'manage',
-    minFaces: 3,
-    downloads: options.downloads,
-    perception: { identities: options.identities, seed: options.seed },
-    retry: { attempts: 3, delayMs: 100, timeoutMs: 60_000 },
-    logLevel: process.env.LOG_LEVEL ?? 'warn',
-  });
+  const child = new SidecarProcess(
+    {
+      baseUrl: served.baseUrl,
+      apiKey: fake.apiKey ?? '',
+      db: join(dir, 'people.db'),
+      mode: 'manage',
+      minFaces: 3,
+      downloads: options.downloads,
+      perception: { identities: options.identities, seed: options.seed },
+      retry: { attempts: 3, delayMs: 100, timeoutMs: 60_000 },
+      logLevel: process.env.LOG_LEVEL ?? 'warn',
+    },
+    process.execArgv,
+  ); // flags given to node (--cpu-prof, --max-old-space-size) reach the sidecar too
   try {
     await child.ready();
-    fake.clearRequests();
-    const first = figures(await child.cycle(), fake.requests());
+    const first = (await measure(child, fake)).figures;
     fake.runJobs();
-    fake.clearRequests();
-    const idleCycle = await child.cycle();
-    const idle = figures(idleCycle, fake.requests());
-    report(options, first, idle, idleCycle.maxRssMb, fake); // the child's peak over both cycles
+    const idle = await measure(child, fake);
+    report(options, first, idle.figures, idle.cycle.maxRssMb, fake); // the child's peak over both cycles
   } finally {
     await child.exit().catch(() => child.kill());
     await served.close();
@@ -175,6 +209,13 @@ function report(options: Options, first: CycleFigures, idle: CycleFigures, rssMb
       ['peak RSS (MB)', fmt(rssMb, 0), '', '', '', `≤ ${TARGETS.rssMb}`],
     ]),
   );
+  const p = first.phases;
+  if (p) {
+    console.log(
+      `\n  first cycle: listing ${fmt(p.listing)} s, previews ${fmt(p.previews)} s, labels, read-back and ` +
+        `recognition ${fmt(p.recognition)} s, write-back ${fmt(p.writeBack)} s`,
+    );
+  }
   console.log(`\n  first cycle by operation: ${JSON.stringify(first.byOperation)}`);
   console.log(`  idle cycle by operation:  ${JSON.stringify(idle.byOperation)}\n`);
   const result = {

@@ -124,6 +124,8 @@ export interface RequestLogEntry {
   body: unknown;
   /** null when no HTTP answer came (connection reset, hang). */
   status: number | null;
+  /** When it arrived (wall clock, ms). */
+  at: number;
   fault?: Fault['kind'];
 }
 
@@ -1172,8 +1174,8 @@ export class FakeImmich {
   // ---------------------------------------------------------------- request log
 
   /** Called by the handlers; returns the entry so its status can be filled in. */
-  logRequest(entry: Omit<RequestLogEntry, 'seq' | 'status'>): RequestLogEntry {
-    const full: RequestLogEntry = { ...entry, seq: ++this.seq, status: null };
+  logRequest(entry: Omit<RequestLogEntry, 'seq' | 'status' | 'at'>): RequestLogEntry {
+    const full: RequestLogEntry = { ...entry, seq: ++this.seq, status: null, at: Date.now() };
     this.log.push(full);
     return full;
   }
