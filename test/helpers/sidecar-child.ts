@@ -62,6 +62,7 @@ async function main(): Promise<void> {
             failed: summary.failed,
             changed: summary.recognition.changed,
             writeBack: summary.writeBack,
+            pendingIntents: store.immich.intents().length,
           },
         }),
       (error: unknown) => {

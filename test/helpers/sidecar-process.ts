@@ -26,7 +26,15 @@ export interface ChildCycle {
   ms: number;
   /** The child's peak resident memory so far. */
   maxRssMb: number;
-  summary: { listed: number; analysed: number; failed: number; changed: number; writeBack: WriteBackSummary | null };
+  summary: {
+    listed: number;
+    analysed: number;
+    failed: number;
+    changed: number;
+    writeBack: WriteBackSummary | null;
+    /** Creations recorded as intents and not settled yet. */
+    pendingIntents: number;
+  };
 }
 
 export type ChildMessage = { kind: 'ready' } | ChildCycle | { kind: 'error'; name: string; message: string };
