@@ -12,7 +12,12 @@ import { ImmichClient, type RetryPolicy } from '../../../src/hosts/immich/client
 import { checkServer } from '../../../src/hosts/immich/connection.js';
 import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { Store } from '../../../src/store/store.js';
-import { startFakeImmich, type FakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
+import {
+  startFakeImmich,
+  type FakeImmich,
+  type OperationName,
+  type RunningFakeImmich,
+} from '../../fakes/immich/index.js';
 import { SyntheticPerception, syntheticSize } from '../../fakes/perception/synthetic.js';
 
 const silent = pino({ level: 'silent' });
@@ -45,7 +50,7 @@ async function sidecar(version: string): Promise<{ fake: FakeImmich; sync: Immic
   return { fake, sync: new ImmichSync(store, client, info, perception, options, silent) };
 }
 
-const count = (fake: FakeImmich, op: Parameters<FakeImmich['requests']>[0]['op']) => fake.requests({ op }).length;
+const count = (fake: FakeImmich, op: OperationName) => fake.requests({ op }).length;
 
 describe('requests of a cycle', () => {
   it('2.x: one write and one read-back per photo; faces and tags come with listings; an idle cycle asks little', async () => {
