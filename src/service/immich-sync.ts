@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AssetFaceReader } from '../hosts/immich/asset-faces.js';
 import type { ImmichClient } from '../hosts/immich/client.js';
 import type { ServerInfo } from '../hosts/immich/connection.js';
 import { ImmichHost } from '../hosts/immich/host.js';
@@ -72,7 +73,17 @@ export class ImmichSync {
     this.source = new ImmichSource(store, client, info);
     const writeBack = { ...options.writeBack, deletePeople: info.canDeletePeople };
     this.lossPolicy = options.afterLoss ?? 'stop';
-    this.host = new ImmichHost(options.mode, store, client, this.source.listed, writeBack, log, () => this.lossPolicy);
+    const faces = new AssetFaceReader(client, info, () => store.assets.count(IMMICH_SOURCE));
+    this.host = new ImmichHost(
+      options.mode,
+      store,
+      client,
+      faces,
+      this.source.listed,
+      writeBack,
+      log,
+      () => this.lossPolicy,
+    );
   }
 
   /**

@@ -95,6 +95,11 @@ export class AssetRepository {
     return rows.map(toRow);
   }
 
+  /** How many assets a source has, over every library. */
+  count(source: string): number {
+    return this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM assets WHERE source = ?').get(source)!.n;
+  }
+
   /**
    * Records an asset about to be analysed. A new content hash resets it to pending; an unchanged one keeps its
    * status, so an interrupted scan resumes with what is still pending.

@@ -37,6 +37,15 @@ async function walk(
   return boundaries;
 }
 
+export interface ListingOptions {
+  /** Page size (Immich's largest by default). */
+  pageSize?: number;
+  /** Each asset with the people on it (2.x: with their faces, and the faces on nobody; see asset-faces.ts). */
+  withPeople?: boolean;
+  /** Only assets without any tag (`tagIds: null`). */
+  untagged?: boolean;
+}
+
 /**
  * Lists the key owner's images (timeline and archive) updated since `since` (all when null).
  *
@@ -49,7 +58,7 @@ export async function listAssets(
   client: ImmichClient,
   info: ServerInfo,
   since: string | null,
-  pageSize = PAGE_SIZE,
+  options: ListingOptions = {},
 ): Promise<Listing> {
   const seen = new Map<string, AssetResponseDto>();
   for (const visibility of [AssetVisibility.Timeline, AssetVisibility.Archive]) {
@@ -57,8 +66,10 @@ export async function listAssets(
       type: AssetTypeEnum.Image,
       visibility,
       order: AssetOrder.Asc,
-      size: pageSize,
+      size: options.pageSize ?? PAGE_SIZE,
       ...(since ? { updatedAfter: since } : {}),
+      ...(options.withPeople ? { withPeople: true } : {}),
+      ...(options.untagged ? { tagIds: null } : {}),
     };
     const boundaries = await walk(client, info, base, seen);
     if (info.cursorPaging) continue;

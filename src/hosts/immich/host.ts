@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Host, PeopleEditor, UserEdits } from '../../ports.js';
 import type { Store } from '../../store/store.js';
+import type { AssetFaceReader } from './asset-faces.js';
 import type { AssetResponseDto, ImmichClient } from './client.js';
 import { ImmichLabelService, type LabelSummary } from './labels.js';
 import type { LossPolicy } from './loss-guard.js';
@@ -23,6 +24,8 @@ export class ImmichHost implements Host<ImmichEdits, WriteBackSummary | null> {
     readonly mode: 'manage' | 'suggest',
     private readonly store: Store,
     private readonly client: ImmichClient,
+    /** Reads assets' faces in bulk where Immich allows, and in parallel where it does not. */
+    private readonly faces: AssetFaceReader,
     /** The listing's assets by id (the source's), so labels need no second read. */
     private readonly listed: ReadonlyMap<string, AssetResponseDto>,
     private readonly writeBack: WriteBackOptions,
@@ -33,16 +36,16 @@ export class ImmichHost implements Host<ImmichEdits, WriteBackSummary | null> {
 
   async readUserEdits(analysed: readonly string[], editor: PeopleEditor): Promise<UserEdits<ImmichEdits>> {
     const assets = analysed.map((id) => this.listed.get(id)).filter((a): a is AssetResponseDto => a !== undefined);
-    const labels = await new ImmichLabelService(this.store, this.client, this.log).run(assets);
+    const labels = await new ImmichLabelService(this.store, this.client, this.faces, this.log).run(assets);
     const userChanges =
       this.mode === 'manage'
-        ? await new UserChangesService(this.store, this.client, editor, this.log, this.lossPolicy()).run()
+        ? await new UserChangesService(this.store, this.client, this.faces, editor, this.log, this.lossPolicy()).run()
         : null;
     return { relabelled: labels.fromFaces + labels.fromTags > 0, summary: { labels, userChanges } };
   }
 
   async apply(): Promise<WriteBackSummary | null> {
     if (this.mode === 'suggest') return null; // never changes anything in Immich
-    return new WriteBackService(this.store, this.client, this.writeBack, this.log).run();
+    return new WriteBackService(this.store, this.client, this.faces, this.writeBack, this.log).run();
   }
 }

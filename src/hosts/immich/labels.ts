@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
 import type { AssetResponseDto, ImmichClient, PersonResponseDto } from './client.js';
+import type { AssetFaceReader } from './asset-faces.js';
 import { matchFace } from './face-match.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 
@@ -29,6 +30,8 @@ export class ImmichLabelService {
   constructor(
     private readonly store: Store,
     private readonly client: ImmichClient,
+    /** Reads the assets' faces in bulk where Immich allows (asset-faces.ts). */
+    private readonly faces: AssetFaceReader,
     private readonly log: Logger,
   ) {}
 
@@ -55,12 +58,20 @@ export class ImmichLabelService {
 
   async run(assets: readonly AssetResponseDto[]): Promise<LabelSummary> {
     const summary: LabelSummary = { fromFaces: 0, fromTags: 0 };
-    for (const asset of assets) {
+    const analysed = assets.flatMap((asset) => {
       const row = this.store.assets.get(IMMICH_SOURCE, asset.id);
-      if (!row || row.status !== 'done') continue;
+      if (!row || row.status !== 'done') return [];
       const observations = this.store.observations.forAsset(row.id).filter((o) => o.observation.face);
-      if (observations.length === 0) continue;
-      const faces = await this.client.faces(asset.id);
+      return observations.length > 0 ? [{ asset, row, observations }] : [];
+    });
+    // only faces on a person say anything: on 3.x a photo without people needs no read of its own
+    const facesByAsset = await this.faces.read(
+      analysed.map(({ asset }) => asset.id),
+      'assigned',
+    );
+    for (const { asset, row, observations } of analysed) {
+      const faces = facesByAsset.get(asset.id);
+      if (!faces) continue; // Immich no longer has it: the next full listing removes it
       for (const o of observations) {
         const face = matchFace(o.observation.face!.box, faces, row.width ?? 0, row.height ?? 0);
         if (!face?.person) continue;

@@ -1,5 +1,6 @@
 import { IMMICH_SOURCE, type LoadedAsset, type Source, type SourceAsset, type SourceListing } from '../../ports.js';
 import type { Store } from '../../store/store.js';
+import { listingCost } from './asset-faces.js';
 import { listAssets, listTrashed } from './asset-listing.js';
 import { ImmichAuthError, type AssetResponseDto, type ImmichClient } from './client.js';
 import type { ServerInfo } from './connection.js';
@@ -39,6 +40,12 @@ export class ImmichSource implements Source {
     const removed = full ? [] : await listTrashed(this.client, this.info, since!);
     this.listed.clear();
     for (const asset of listing.assets) this.listed.set(asset.id, asset);
+    // labels read the tags of new or changed photos only
+    const fresh = listing.assets.filter((asset) => {
+      const known = this.store.assets.get(IMMICH_SOURCE, asset.id);
+      return known?.status !== 'done' || known.contentHash !== asset.checksum;
+    });
+    await this.markUntagged(since, fresh.length);
     return {
       assets: listing.assets.map((asset): SourceAsset => ({
         id: asset.id,
@@ -55,6 +62,20 @@ export class ImmichSource implements Source {
         if (full) this.store.checkpoints.set(LAST_FULL, String(now));
       },
     };
+  }
+
+  /**
+   * Search answers leave tags out, and labels want the tags of each new photo with one clear face. One listing of
+   * the untagged assets among those listed (`tagIds: null`) marks them as having none, so that only a tagged photo
+   * costs a read of its own; skipped when reading the `fresh` (new or changed) photos one by one costs less.
+   */
+  private async markUntagged(since: string | null, fresh: number): Promise<void> {
+    if (fresh <= listingCost(fresh, this.info.cursorPaging)) return;
+    const untagged = await listAssets(this.client, this.info, since, { untagged: true });
+    for (const asset of untagged.assets) {
+      const known = this.listed.get(asset.id);
+      if (known && known.tags === undefined) known.tags = [];
+    }
   }
 
   async load(asset: SourceAsset): Promise<LoadedAsset> {

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { PeopleEditor } from '../../ports.js';
 import type { ImmichFaceLink, ImmichPersonLink } from '../../store/immich.js';
 import type { Store } from '../../store/store.js';
-import { ImmichRequestError, type AssetFaceResponseDto, type ImmichClient, type PersonResponseDto } from './client.js';
+import { facesFromListing, peopleFromListing, type AssetFaceReader } from './asset-faces.js';
+import type { AssetFaceResponseDto, ImmichClient, PersonResponseDto } from './client.js';
+import { parseFaceCheckPosition, type FaceCheckPosition } from './face-check.js';
 import { ImmichLossError, isLoss, type LossInput, type LossPolicy } from './loss-guard.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 
@@ -18,10 +20,7 @@ export interface UserChangesSummary {
   readoptedFaces: number;
 }
 
-/** Faces re-read per cycle beyond the changed assets: a full pass over 10k written faces takes ~50 cycles. */
-export const FACE_CHECKS_PER_CYCLE = 200;
-
-const FACE_CHECK_CURSOR = 'immich.faceCheck.cursor';
+const FACE_CHECK_POSITION = 'immich.faceCheck.position';
 /** The source's checkpoint of its last full listing: cleared so the next cycle lists in full (see readopt). */
 const LAST_FULL_LISTING = 'immich.sync.lastFull';
 
@@ -35,14 +34,18 @@ interface ReadBack {
   facesByAsset: Map<number, Map<string, AssetFaceResponseDto> | null>;
   /** The face links to look at, each with our asset id. */
   suspects: { link: ImmichFaceLink; assetId: number }[];
-  nextCursor: number | null;
+  /** Faces we wrote on checked photos that still show their people (3.x: the listing says so, unread). */
+  verifiedFaces: number;
+  next: FaceCheckPosition;
 }
 
 /**
  * Reads back what the user did in Immich since the last cycle and turns it into our store's truth.
  * People are cheap to compare (one paged list: names, hidden, vanished ids). Faces are not: Immich does not bump an
  * asset's updatedAt when a face moves. So each cycle re-reads the faces of (1) assets whose people changed and
- * (2) a rotating slice of the faces we wrote; every written face is looked at again within a bounded number of cycles.
+ * (2) the photos of one page of a listing that rotates through the library (FACE_CHECK_PAGE photos, in capture
+ * order): on 2.x that page carries their faces; on 3.x it names their people, and a photo that lost one of the
+ * people our faces put on it has its faces read. Every photo is looked at again within a bounded number of cycles.
  *
  * Everything is read before anything is changed: when most of what we wrote vanished at once (loss-guard.ts), the
  * cycle stops with nothing changed, or, as the user said, writes it all again or takes it as deletions.
@@ -51,6 +54,8 @@ export class UserChangesService {
   constructor(
     private readonly store: Store,
     private readonly client: ImmichClient,
+    /** Reads photos' faces in bulk where Immich allows (asset-faces.ts). */
+    private readonly faces: AssetFaceReader,
     /** Applies the user's edits to the store as constraints (the engine's PeopleService). */
     private readonly people: PeopleEditor,
     private readonly log: Logger,
@@ -77,7 +82,7 @@ export class UserChangesService {
     } else {
       this.applyPeople(read, summary);
       this.applyFaces(read, summary);
-      if (read.nextCursor !== null) this.store.checkpoints.set(FACE_CHECK_CURSOR, String(read.nextCursor));
+      this.store.checkpoints.set(FACE_CHECK_POSITION, JSON.stringify(read.next));
     }
     if (Object.values(summary).some((n) => n > 0)) this.log.info(summary, 'read back changes made in Immich');
     return summary;
@@ -94,38 +99,64 @@ export class UserChangesService {
     }
     const gone = linked.filter((link) => !remote.has(link.immichId!));
     const goneIds = new Set(gone.map((link) => link.immichId));
-    const faceLinks = this.store.immich.faces();
-    const chosen = new Set<number>();
-    // gone: merged into another person, or deleted; its faces tell which
-    for (const face of faceLinks)
-      if (face.immichPersonId && goneIds.has(face.immichPersonId)) chosen.add(face.observationId);
-    // a rotating slice of the faces we wrote, after the suspects
-    const written = faceLinks.filter((f) => f.origin !== 'user');
-    const cursor = Number(this.store.checkpoints.get(FACE_CHECK_CURSOR) ?? '0');
-    for (let k = 0; k < Math.min(FACE_CHECKS_PER_CYCLE, written.length); k++) {
-      chosen.add(written[(cursor + k) % written.length].observationId);
-    }
-    const nextCursor = written.length > 0 ? (cursor + FACE_CHECKS_PER_CYCLE) % written.length : null;
+    const faceLinks = new Map(this.store.immich.faces().map((link) => [link.observationId, link]));
+    const suspects: ReadBack['suspects'] = [];
+    const facesByAsset: ReadBack['facesByAsset'] = new Map();
+    /** Our asset id → Immich's, of the photos whose faces are to be read one by one. */
+    const toRead = new Map<number, string>();
+    let verifiedFaces = 0;
 
-    const observationAsset = new Map(this.store.observations.all({ vectors: false }).map((o) => [o.id, o.assetId]));
-    const assets = new Map(this.store.assets.list(IMMICH_SOURCE).map((a) => [a.id, a]));
-    const suspects = faceLinks.flatMap((link) => {
-      const assetId = observationAsset.get(link.observationId);
-      return chosen.has(link.observationId) && assetId !== undefined && assets.has(assetId) ? [{ link, assetId }] : [];
-    });
-    const facesByAsset = new Map<number, Map<string, AssetFaceResponseDto> | null>();
-    for (const { assetId } of suspects) {
-      if (facesByAsset.has(assetId)) continue;
-      try {
-        const faces = await this.client.faces(assets.get(assetId)!.sourceId);
-        facesByAsset.set(assetId, new Map(faces.map((f) => [f.id, f])));
-      } catch (error) {
-        // Immich no longer has the asset (deleted since the listing): its removal comes with the next full listing
-        if (!(error instanceof ImmichRequestError && (error.status === 400 || error.status === 404))) throw error;
-        facesByAsset.set(assetId, null);
-      }
+    // gone: merged into another person, or deleted; its faces tell which
+    const goneFaces = new Set([...faceLinks.values()].filter((f) => f.immichPersonId && goneIds.has(f.immichPersonId)));
+    const assetOf = new Map(
+      this.store.observations
+        .byIds(
+          [...goneFaces].map((f) => f.observationId),
+          { vectors: false },
+        )
+        .map((o) => [o.id, o.assetId]),
+    );
+    for (const link of goneFaces) {
+      const asset = assetOf.get(link.observationId);
+      const row = asset === undefined ? undefined : this.store.assets.byId(asset);
+      if (!row || row.source !== IMMICH_SOURCE) continue;
+      suspects.push({ link, assetId: row.id });
+      toRead.set(row.id, row.sourceId);
     }
-    return { remote, linked, gone, facesByAsset, suspects, nextCursor };
+
+    // this cycle's page of the rotation through the library
+    const position = parseFaceCheckPosition(this.store.checkpoints.get(FACE_CHECK_POSITION));
+    const page = await this.faces.checkPage(position);
+    for (const asset of page.assets) {
+      const row = this.store.assets.get(IMMICH_SOURCE, asset.id);
+      if (!row) continue;
+      const links = this.store.observations
+        .forAsset(row.id)
+        .flatMap((o) => faceLinks.get(o.id) ?? [])
+        .filter((link) => !goneFaces.has(link));
+      if (links.length === 0) continue;
+      const faces = facesFromListing(asset);
+      if (faces) {
+        if (!toRead.has(row.id)) facesByAsset.set(row.id, new Map(faces.map((f) => [f.id, f])));
+        for (const link of links) suspects.push({ link, assetId: row.id });
+        continue;
+      }
+      const people = peopleFromListing(asset) ?? new Set<string>();
+      if (links.every((link) => !link.immichPersonId || people.has(link.immichPersonId))) {
+        verifiedFaces += links.filter((link) => link.origin !== 'user').length;
+        continue;
+      }
+      for (const link of links) suspects.push({ link, assetId: row.id });
+      toRead.set(row.id, row.sourceId);
+    }
+    for (const rowId of toRead.keys()) facesByAsset.delete(rowId);
+
+    const read = await this.faces.read([...toRead.values()], 'all');
+    for (const [rowId, sourceId] of toRead) {
+      const faces = read.get(sourceId);
+      facesByAsset.set(rowId, faces ? new Map(faces.map((f) => [f.id, f])) : null);
+    }
+    return { remote, linked, gone, facesByAsset, suspects, verifiedFaces, next: page.next };
   }
 
   /** How much of what we wrote vanished: people deleted (not merged) and written faces missing. */
@@ -136,7 +167,7 @@ export class UserChangesService {
   } {
     const mergedAway = new Set<string>();
     const missing: ImmichFaceLink[] = [];
-    let checkedFaces = 0;
+    let checkedFaces = read.verifiedFaces;
     for (const { link, assetId } of read.suspects) {
       const faces = read.facesByAsset.get(assetId);
       const face = faces?.get(link.immichFaceId);

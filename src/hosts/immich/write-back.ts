@@ -6,6 +6,7 @@ import type { FaceOrigin, ImmichFaceLink } from '../../store/immich.js';
 import type { StoredObservation } from '../../store/observations.js';
 import { IMMICH_SOURCE } from '../../ports.js';
 import type { Store } from '../../store/store.js';
+import type { AssetFaceReader } from './asset-faces.js';
 import { ImmichRequestError, type ImmichClient } from './client.js';
 import {
   featureFacesMayBeDue,
@@ -20,6 +21,7 @@ import {
   assetsNeedingFaces,
   planFaces,
   planPeople,
+  type CreateFaceOp,
   type FaceOp,
   type PlanObservation,
   type PlanPerson,
@@ -70,6 +72,8 @@ export class WriteBackService {
   constructor(
     private readonly store: Store,
     private readonly client: ImmichClient,
+    /** Reads the faces of the assets to write on in bulk where Immich allows (asset-faces.ts). */
+    private readonly faces: AssetFaceReader,
     private readonly options: WriteBackOptions,
     private readonly log: Logger,
   ) {}
@@ -115,13 +119,16 @@ export class WriteBackService {
       summary.peopleCreated++;
     }
 
-    const facesInput = { people: this.peopleWithLinks(), observations: current };
+    const people = this.peopleWithLinks();
+    const read = await this.faces.read(assetsNeedingFaces({ people, observations: current }), 'all');
     const facesByAsset = new Map<string, AssetFaceResponseDto[]>();
-    for (const assetId of assetsNeedingFaces(facesInput)) facesByAsset.set(assetId, await this.client.faces(assetId));
-    // Faces Immich showed before our writes, and those we created since: a created face is the one not among them.
-    const knownFaceIds = new Set([...facesByAsset.values()].flat().map((face) => face.id));
-    for (const op of planFaces(facesInput, facesByAsset)) {
-      await this.execute(op, summary, knownFaceIds, once);
+    for (const [assetId, faces] of read) if (faces) facesByAsset.set(assetId, faces);
+    // a photo Immich no longer has (deleted since it was listed) is left alone: the next full listing removes it
+    const facesInput = { people, observations: current.filter((o) => read.get(o.assetId) !== null) };
+    for (const [assetId, ops] of byAsset(planFaces(facesInput, facesByAsset))) {
+      // a created face is the one on its person that Immich did not show before our writes
+      const known = new Set(facesByAsset.get(assetId)!.map((face) => face.id));
+      await this.executeOnAsset(ops, summary, known, once);
     }
 
     // the faces as they are now on Immich's people: the feature faces are chosen among them
@@ -143,50 +150,63 @@ export class WriteBackService {
     return summary;
   }
 
-  /** Carries out one face operation and records it in the store as soon as Immich has answered. */
-  private async execute(
-    op: FaceOp,
+  /**
+   * Carries out the face operations of one asset, each recorded in the store as soon as Immich has answered; the
+   * faces it creates are found again with one read of the asset after the last of them.
+   */
+  private async executeOnAsset(
+    ops: readonly FaceOp[],
     summary: WriteBackSummary,
-    knownFaceIds: Set<string>,
+    known: ReadonlySet<string>,
     once: WriteOnce,
   ): Promise<void> {
-    switch (op.kind) {
-      case 'adopt':
-        this.linkFace(op, op.immichFaceId, 'adopted');
-        summary.facesAdopted++;
-        return;
-      case 'reassign':
-        await this.client.reassignFace(op.immichFaceId, op.immichPersonId);
-        this.linkFace(op, op.immichFaceId, 'reassigned');
-        summary.facesReassigned++;
-        return;
-      case 'leaveToUser':
-        this.linkFace(op, op.immichFaceId, 'user');
-        summary.facesLeftToUser++;
-        return;
-      case 'create': {
-        // recorded before the call: a kill before the record below is settled by reading the asset back
-        const marker = randomUUID();
-        this.store.immich.addIntent({
-          marker,
-          kind: 'face',
-          subject: String(op.observationId),
-          immichPersonId: op.immichPersonId,
-          assetId: op.assetId,
-        });
-        const made = await once.createFace(op, knownFaceIds);
-        if (!made) {
-          this.log.warn({ asset: op.assetId }, 'created a face but cannot find it again; will look next cycle');
-          return;
+    const creates: { op: CreateFaceOp; marker: string }[] = [];
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'adopt':
+          this.linkFace(op, op.immichFaceId, 'adopted');
+          summary.facesAdopted++;
+          break;
+        case 'reassign':
+          await this.client.reassignFace(op.immichFaceId, op.immichPersonId);
+          this.linkFace(op, op.immichFaceId, 'reassigned');
+          summary.facesReassigned++;
+          break;
+        case 'leaveToUser':
+          this.linkFace(op, op.immichFaceId, 'user');
+          summary.facesLeftToUser++;
+          break;
+        case 'create': {
+          // recorded before the call: a kill before the record below is settled by reading the asset back
+          const marker = randomUUID();
+          this.store.immich.addIntent({
+            marker,
+            kind: 'face',
+            subject: String(op.observationId),
+            immichPersonId: op.immichPersonId,
+            assetId: op.assetId,
+          });
+          creates.push({ op, marker });
+          break;
         }
-        knownFaceIds.add(made.id);
-        this.store.immich.atomically(() => {
-          this.linkFace(op, made.id, 'created');
-          this.store.immich.removeIntent(marker);
-        });
-        summary.facesCreated++;
-        return;
       }
+    }
+    if (creates.length === 0) return;
+    const made = await once.createFaces(
+      creates.map(({ op }) => op),
+      known,
+    );
+    for (const { op, marker } of creates) {
+      const face = made.get(op);
+      if (!face) {
+        this.log.warn({ asset: op.assetId }, 'created a face but cannot find it again; will look next cycle');
+        continue;
+      }
+      this.store.immich.atomically(() => {
+        this.linkFace(op, face.id, 'created');
+        this.store.immich.removeIntent(marker);
+      });
+      summary.facesCreated++;
     }
   }
 
@@ -290,6 +310,17 @@ export class WriteBackService {
     }
     return tagged;
   }
+}
+
+/** The operations of each asset, in plan order: assets in the order of their first operation. */
+function byAsset(ops: readonly FaceOp[]): Map<string, FaceOp[]> {
+  const grouped = new Map<string, FaceOp[]>();
+  for (const op of ops) {
+    const list = grouped.get(op.assetId);
+    if (list) list.push(op);
+    else grouped.set(op.assetId, [op]);
+  }
+  return grouped;
 }
 
 function parseFeatureFaceRecord(json: string): FeatureFaceRecord | null {

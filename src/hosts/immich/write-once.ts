@@ -61,17 +61,45 @@ export class WriteOnce {
   }
 
   /**
-   * Creates the manual face `op` describes and returns it as Immich shows it; null when it cannot be told apart
-   * (its intent then stays for the next write-back). `known`: faces that cannot be it (there before, or claimed).
+   * Creates the manual faces `ops` describe, all on one asset, and returns each as Immich shows it, or null when it
+   * cannot be told apart (its intent then stays for the next write-back). POST /faces answers without the new face,
+   * so one read of the asset after the last creation finds them all. `known`: faces that cannot be any of them
+   * (there before, or claimed).
    */
-  async createFace(op: CreateFaceOp, known: ReadonlySet<string>): Promise<AssetFaceResponseDto | null> {
+  async createFaces(
+    ops: readonly CreateFaceOp[],
+    known: ReadonlySet<string>,
+  ): Promise<Map<CreateFaceOp, AssetFaceResponseDto | null>> {
+    const found = new Map<CreateFaceOp, AssetFaceResponseDto | null>();
+    const claimed = new Set(known);
+    const claim = (op: CreateFaceOp, face: AssetFaceResponseDto | undefined) => {
+      if (face) claimed.add(face.id);
+      found.set(op, face ?? null);
+    };
+    for (const op of ops) {
+      const adopted = await this.createFace(op, claimed);
+      if (adopted) claim(op, adopted);
+    }
+    const unseen = ops.filter((op) => !found.has(op));
+    if (unseen.length > 0) {
+      const faces = await this.client.faces(unseen[0].assetId);
+      for (const op of unseen) claim(op, this.matchFace(op, faces, claimed));
+    }
+    return found;
+  }
+
+  /**
+   * Creates one face. Null once Immich said it did (the caller finds it among the asset's faces); the face itself
+   * when a creation without reply did happen, as a read of the asset showed.
+   */
+  private async createFace(op: CreateFaceOp, claimed: ReadonlySet<string>): Promise<AssetFaceResponseDto | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.createFace(op.face);
-        break;
+        return null;
       } catch (error) {
         if (!(error instanceof ImmichUncertainWriteError)) throw error;
-        const found = await this.findFace(op, known);
+        const found = this.matchFace(op, await this.client.faces(op.assetId), claimed);
         if (found) {
           this.log.info({ asset: op.assetId, face: found.id }, 'a face creation without reply did happen: adopted');
           return found;
@@ -79,19 +107,16 @@ export class WriteOnce {
         if (attempt >= CREATE_TRIES) throw error;
       }
     }
-    // POST /faces answers without a body: read the asset's faces again to learn the new face's id.
-    return this.findFace(op, known);
   }
 
-  /** Our box among the asset's faces on the target person, leaving out `known` ones. */
-  private async findFace(
-    op: Pick<CreateFaceOp, 'assetId' | 'box' | 'face' | 'immichPersonId'>,
-    known: ReadonlySet<string>,
-  ): Promise<AssetFaceResponseDto | null> {
-    const faces = (await this.client.faces(op.assetId)).filter(
-      (face) => !known.has(face.id) && face.person?.id === op.immichPersonId,
-    );
-    return matchFace(op.box, faces, op.face.imageWidth, op.face.imageHeight) ?? null;
+  /** Our box among the asset's faces on the target person, leaving out `claimed` ones. */
+  private matchFace(
+    op: Pick<CreateFaceOp, 'box' | 'face' | 'immichPersonId'>,
+    faces: readonly AssetFaceResponseDto[],
+    claimed: ReadonlySet<string>,
+  ): AssetFaceResponseDto | undefined {
+    const candidates = faces.filter((face) => !claimed.has(face.id) && face.person?.id === op.immichPersonId);
+    return matchFace(op.box, candidates, op.face.imageWidth, op.face.imageHeight);
   }
 
   /**

@@ -124,7 +124,21 @@ export interface RequestLogEntry {
   body: unknown;
   /** null when no HTTP answer came (connection reset, hang). */
   status: number | null;
+  /** When it arrived (wall clock, ms). */
+  at: number;
   fault?: Fault['kind'];
+}
+
+/** A face as 2.5.6 shows it inside an asset (`AssetFaceWithoutPersonResponseDto`). */
+export type V2FaceWithoutPerson = Omit<AssetFaceResponseDto, 'person'>;
+/** 2.5.6's `PersonWithFacesResponseDto`. */
+export interface V2PersonWithFaces extends PersonResponseDto {
+  faces: V2FaceWithoutPerson[];
+}
+/** What 2.5.6 adds to an asset loaded with `withPeople` (search) or by id (`getAssetInfo`). */
+export interface V2AssetFaces {
+  people: V2PersonWithFaces[];
+  unassignedFaces: V2FaceWithoutPerson[];
 }
 
 export interface FakeImmichSnapshot {
@@ -188,6 +202,9 @@ export class FakeImmich {
 
   private readonly assetMap = new Map<string, FakeAsset>();
   private readonly faceMap = new Map<string, FakeFace>();
+  /** Indexes of `faceMap` by asset and by person, so that a 100,000-photo library answers in constant time. */
+  private readonly facesByAsset = new Map<string, Set<FakeFace>>();
+  private readonly facesByPerson = new Map<string, Set<FakeFace>>();
   private readonly personMap = new Map<string, FakePerson>();
   private readonly tagMap = new Map<string, FakeTag>();
   private jobs: { due: number; run: () => void }[] = [];
@@ -442,9 +459,8 @@ export class FakeImmich {
     this.requireAsset(id);
     this.assetMap.delete(id);
     const affected = new Set<string>();
-    for (const face of [...this.faceMap.values()]) {
-      if (face.assetId !== id) continue;
-      this.faceMap.delete(face.id);
+    for (const face of [...(this.facesByAsset.get(id) ?? [])]) {
+      this.removeFace(face);
       if (face.personId) affected.add(face.personId);
     }
     for (const personId of affected) this.refreshFeature(personId);
@@ -539,15 +555,36 @@ export class FakeImmich {
       livePhotoVideoId: null,
       duplicateId: null,
     };
-    if (withPeople) {
+    if (withPeople && this.isV3) {
       const ids = this.personIdsOnAsset(asset.id);
       dto.people = [...ids].flatMap((id) => {
         const person = this.personMap.get(id);
         return person && person.ownerId === this.me.id ? [this.personDto(person)] : [];
       });
-    }
+    } else if (withPeople) Object.assign(dto, this.v2Faces(asset.id));
+    else if (!this.isV3) dto.people = []; // 2.5.6 maps faces it did not load as no people at all
     if (withTags) dto.tags = asset.tagIds.flatMap((id) => this.tagDtoById(id));
     return dto;
+  }
+
+  /**
+   * 2.5.6's `people` and `unassignedFaces` of an asset loaded with its faces (`mapAsset` with `withPeople`): each
+   * person with its faces on the asset (ids and boxes), and the faces on nobody. The 3.x SDK types have neither.
+   */
+  private v2Faces(assetId: string): V2AssetFaces {
+    const people = new Map<string, V2PersonWithFaces>();
+    const unassignedFaces: V2FaceWithoutPerson[] = [];
+    for (const face of this.faces(assetId)) {
+      const { person, ...bare } = this.faceDto(face);
+      if (!person) {
+        unassignedFaces.push(bare);
+        continue;
+      }
+      const entry = people.get(person.id) ?? { ...person, faces: [] };
+      entry.faces.push(bare);
+      people.set(person.id, entry);
+    }
+    return { people: [...people.values()], unassignedFaces };
   }
 
   search(dto: MetadataSearchDto): SearchResult {
@@ -571,10 +608,27 @@ export class FakeImmich {
 
   private personIdsOnAsset(assetId: string): Set<string> {
     const ids = new Set<string>();
-    for (const face of this.faceMap.values()) {
-      if (face.assetId === assetId && face.personId && this.liveFace(face)) ids.add(face.personId);
+    for (const face of this.facesByAsset.get(assetId) ?? []) {
+      if (face.personId && this.liveFace(face)) ids.add(face.personId);
     }
     return ids;
+  }
+
+  /** Puts a face on a person (or none), keeping the person index. */
+  private setFacePerson(face: FakeFace, personId: string | null): void {
+    if (face.personId) this.facesByPerson.get(face.personId)?.delete(face);
+    face.personId = personId;
+    if (personId) {
+      const faces = this.facesByPerson.get(personId);
+      if (faces) faces.add(face);
+      else this.facesByPerson.set(personId, new Set([face]));
+    }
+  }
+
+  private removeFace(face: FakeFace): void {
+    this.faceMap.delete(face.id);
+    this.facesByAsset.get(face.assetId)?.delete(face);
+    if (face.personId) this.facesByPerson.get(face.personId)?.delete(face);
   }
 
   face(id: string): FakeFace | undefined {
@@ -583,8 +637,8 @@ export class FakeImmich {
 
   /** Faces of an asset ordered by x1; tombstones (soft-deleted) only with `includeDeleted`. */
   faces(assetId: string, { includeDeleted = false } = {}): FakeFace[] {
-    return [...this.faceMap.values()]
-      .filter((f) => f.assetId === assetId && (includeDeleted || this.liveFace(f)))
+    return [...(this.facesByAsset.get(assetId) ?? [])]
+      .filter((f) => includeDeleted || this.liveFace(f))
       .sort((a, b) => a.boundingBoxX1 - b.boundingBoxX1);
   }
 
@@ -594,7 +648,7 @@ export class FakeImmich {
   }
 
   facesOfPerson(personId: string): FakeFace[] {
-    return [...this.faceMap.values()].filter((f) => f.personId === personId && this.liveFace(f));
+    return [...(this.facesByPerson.get(personId) ?? [])].filter((f) => this.liveFace(f));
   }
 
   faceDto(face: FakeFace): AssetFaceResponseDto {
@@ -655,7 +709,7 @@ export class FakeImmich {
     const face: FakeFace = {
       id: this.newId(),
       assetId: f.assetId,
-      personId: f.personId,
+      personId: null,
       imageWidth: f.imageWidth,
       imageHeight: f.imageHeight,
       boundingBoxX1: Math.round(f.box.x1),
@@ -669,6 +723,10 @@ export class FakeImmich {
       updatedAt: now,
     };
     this.faceMap.set(face.id, face);
+    const onAsset = this.facesByAsset.get(face.assetId);
+    if (onAsset) onAsset.add(face);
+    else this.facesByAsset.set(face.assetId, new Set([face]));
+    this.setFacePerson(face, f.personId);
     return face;
   }
 
@@ -702,7 +760,7 @@ export class FakeImmich {
     this.readableAsset(face.assetId, 'face.update');
     const target = personId === null ? null : this.ownPerson(personId, 'person.update');
     const previous = face.personId;
-    face.personId = target?.id ?? null;
+    this.setFacePerson(face, target?.id ?? null);
     face.updatedAt = this.clock.after(face.updatedAt);
     if (previous && previous !== face.personId) this.refreshFeature(previous);
     if (target) this.refreshFeature(target.id);
@@ -714,7 +772,7 @@ export class FakeImmich {
     const face = this.faceMap.get(faceId);
     if (!face || (face.deletedAt !== null && !force)) throw noAccess('face.delete');
     this.readableAsset(face.assetId, 'face.delete');
-    if (force) this.faceMap.delete(faceId);
+    if (force) this.removeFace(face);
     else {
       face.deletedAt = this.clock.iso();
       face.updatedAt = face.deletedAt;
@@ -903,19 +961,19 @@ export class FakeImmich {
   }
 
   private absorb(survivor: FakePerson, other: FakePerson): void {
-    for (const face of this.faceMap.values()) {
-      if (face.personId === other.id) {
-        face.personId = survivor.id;
-        face.updatedAt = this.clock.after(face.updatedAt);
-      }
+    for (const face of [...(this.facesByPerson.get(other.id) ?? [])]) {
+      this.setFacePerson(face, survivor.id);
+      face.updatedAt = this.clock.after(face.updatedAt);
     }
+    this.facesByPerson.delete(other.id);
     this.personMap.delete(other.id);
   }
 
   /** `DELETE /people/{id}`: faces stay, unassigned (FK ON DELETE SET NULL). */
   deletePerson(id: string): void {
     const person = this.ownPerson(id, 'person.delete');
-    for (const face of this.faceMap.values()) if (face.personId === person.id) face.personId = null;
+    for (const face of [...(this.facesByPerson.get(person.id) ?? [])]) this.setFacePerson(face, null);
+    this.facesByPerson.delete(person.id);
     this.personMap.delete(person.id);
   }
 
@@ -1116,8 +1174,8 @@ export class FakeImmich {
   // ---------------------------------------------------------------- request log
 
   /** Called by the handlers; returns the entry so its status can be filled in. */
-  logRequest(entry: Omit<RequestLogEntry, 'seq' | 'status'>): RequestLogEntry {
-    const full: RequestLogEntry = { ...entry, seq: ++this.seq, status: null };
+  logRequest(entry: Omit<RequestLogEntry, 'seq' | 'status' | 'at'>): RequestLogEntry {
+    const full: RequestLogEntry = { ...entry, seq: ++this.seq, status: null, at: Date.now() };
     this.log.push(full);
     return full;
   }

@@ -60,6 +60,7 @@ export type {
   RequestLogEntry,
 } from './fake-immich.js';
 export { createHandlers } from './handlers.js';
+export { serveFakeImmich, type ServedFakeImmich, type ServeOptions } from './http-server.js';
 export type { Fault, FaultHandle, FaultMatch } from './faults.js';
 export type { FakeAsset, FakeFace, FakePerson, FakeTag, FakeUser } from './model.js';
 export { ACCESS, OPERATIONS, SIDECAR_PERMISSIONS, WRITE_OPERATIONS, type OperationName } from './operations.js';

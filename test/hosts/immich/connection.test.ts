@@ -105,7 +105,7 @@ describe('listing assets', () => {
       if (!result.nextPage) break;
     }
     expect(plain.size).toBeLessThan(39);
-    const listing = await listAssets(client, info, null, 7);
+    const listing = await listAssets(client, info, null, { pageSize: 7 });
     expect(listing.assets).toHaveLength(39);
     expect(new Set(listing.assets.map((a) => a.id)).size).toBe(39);
   });
@@ -117,7 +117,7 @@ describe('listing assets', () => {
     fake.trashAsset(mine[1].id);
     fake.addPartnerAsset();
     const info = await checkServer(client, 'manage', false);
-    const listing = await listAssets(client, info, null, 4);
+    const listing = await listAssets(client, info, null, { pageSize: 4 });
     expect(listing.assets.map((a) => a.id).sort()).toEqual(
       mine
         .slice(0)
