@@ -7,10 +7,10 @@ import type { ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/review/server.js';
-import type { RunningFakeImmich } from '../fakes/immich/index.js';
+import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 import { CHROMIUM } from '../helpers/chromium.js';
 import { HAS_FIXTURES } from '../helpers/fixtures.js';
-import { suggestLibrary } from './immich-review.js';
+import { identityOf, immichReview, portraits, suggestLibrary } from './immich-review.js';
 
 describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chromium', () => {
   let browser: Browser;
@@ -88,5 +88,65 @@ describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chrom
     expect(obamas).toHaveLength(1);
     expect(store.people.get(personB)).toBeUndefined();
     expect(store.immich.person(personA)!.immichId).toBe(obamas[0].id);
+  });
+
+  it('in manage mode, renames a person and moves a face through the page: in Immich at once, and the next cycle writes nothing', async () => {
+    immich = startFakeImmich({ version: '3.2.2', photos: portraits(['obama', 'compreface_a', 'kit_harington']) });
+    await immich.fake.ready();
+    const review = await immichReview(immich, 'manage');
+    await review.cycle();
+    immich.fake.runJobs();
+    await review.cycle();
+    const { store } = review;
+    const fake = immich.fake;
+    const personOf = (identity: string) => {
+      const person = store.people
+        .list()
+        .find((p) =>
+          store.observations
+            .ofPerson(p.id)
+            .some((o) => identityOf(store.assets.byId(o.assetId)!.sourceId) === identity),
+        )!;
+      return { person, immichId: store.immich.person(person.id)!.immichId! };
+    };
+    const [obama, kit] = [personOf('obama'), personOf('kit_harington')];
+    const listening = await listen(review.app, '127.0.0.1', 0);
+    server = listening.server;
+    const base = `http://127.0.0.1:${listening.port}`;
+    page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith(base)
+        ? route.continue()
+        : (problems.push(`left the server: ${route.request().url()}`), route.abort()),
+    );
+    const toast = (text: string) => page!.locator('#toast', { hasText: text }).waitFor();
+
+    await page.goto(`${base}/people/${obama.person.id}`);
+    await expect(page.locator('nav .mode').textContent()).resolves.toBe('Immich (manage mode)');
+    await page.getByLabel('Name', { exact: true }).fill('Barack Obama');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await toast('Name saved.');
+    expect(fake.person(obama.immichId)!.name).toBe('Barack Obama');
+    expect(store.people.get(obama.person.id)!.name).toBe('Barack Obama');
+
+    await page.goto(`${base}/people/${kit.person.id}`);
+    const tile = page.locator('.tile').first();
+    const faceId = Number(await tile.getAttribute('data-face'));
+    const immichFace = store.immich.face(faceId)!.immichFaceId;
+    await tile.locator('input.pick').check();
+    await page.getByLabel('Move to').fill(`Barack Obama · ${obama.person.id}`);
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await toast('1 face moved.');
+    expect(fake.face(immichFace)!.personId).toBe(obama.immichId);
+
+    fake.runJobs();
+    fake.clearRequests();
+    const next = await review.cycle();
+    expect(Object.values(next.userChanges!).every((n) => n === 0)).toBe(true);
+    expect(fake.writes()).toEqual([]);
   });
 });
