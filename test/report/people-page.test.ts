@@ -1,46 +1,20 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scanCommand } from '../../src/cli/scan.js';
 import { writePeopleReport } from '../../src/report/people-page.js';
 import { Store } from '../../src/store/store.js';
+import { CHROMIUM } from '../helpers/chromium.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
 
-/** The Chromium to render with: CHROMIUM_PATH, /usr/bin/chromium, or chromium on the PATH; null when none. */
-function findChromium(): string | null {
-  const executable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  const candidates = [
-    process.env.CHROMIUM_PATH ?? '',
-    '/usr/bin/chromium',
-    ...(process.env.PATH ?? '')
-      .split(delimiter)
-      .filter(Boolean)
-      .flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')]),
-  ];
-  return candidates.find((c) => c !== '' && executable(c)) ?? null;
-}
-
-const CHROMIUM = findChromium();
 const READY = HAS_FIXTURES && HAS_MODELS;
 if (!READY)
   console.warn('[skip] people report: needs the fixture photos and the models (see test/helpers/fixtures.ts)');
-if (READY && !CHROMIUM) {
-  console.warn(
-    '[skip] people report in Chromium: no chromium binary (set CHROMIUM_PATH, or apt-get install -y chromium)',
-  );
-}
 
 const PHOTOS = [
   'obama/obama_1.jpg',
