@@ -11,6 +11,7 @@ import { ScanService } from '../../src/service/scan.js';
 import type { Store } from '../../src/store/store.js';
 import { RecordedPerception } from '../fakes/perception/index.js';
 import { CHROMIUM } from '../helpers/chromium.js';
+import { offlinePage } from '../helpers/offline-page.js';
 import { FIXTURES, HAS_FIXTURES } from '../helpers/fixtures.js';
 import { reviewApp, scannedStore } from './review-store.js';
 
@@ -37,17 +38,7 @@ describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page in Chromium', () => {
     server = listening.server;
     base = `http://127.0.0.1:${listening.port}`;
     problems = [];
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-    // the page works without network: anything not asked of this server is refused, and recorded
-    await page.route('**/*', (route) =>
-      route.request().url().startsWith(base)
-        ? route.continue()
-        : (problems.push(`left the server: ${route.request().url()}`), route.abort()),
-    );
+    page = await offlinePage(browser, base, problems);
   };
   afterEach(async () => {
     await page?.close();

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../src/review/server.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 import { CHROMIUM } from '../helpers/chromium.js';
+import { offlinePage } from '../helpers/offline-page.js';
 import { HAS_FIXTURES } from '../helpers/fixtures.js';
 import { identityOf, immichReview, portraits, suggestLibrary } from './immich-review.js';
 
@@ -40,16 +41,7 @@ describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chrom
     const listening = await listen(review.app, '127.0.0.1', 0);
     server = listening.server;
     const base = `http://127.0.0.1:${listening.port}`;
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-    await page.route('**/*', (route) =>
-      route.request().url().startsWith(base)
-        ? route.continue()
-        : (problems.push(`left the server: ${route.request().url()}`), route.abort()),
-    );
+    page = await offlinePage(browser, base, problems);
     const toast = (text: string) => page!.locator('#toast', { hasText: text }).waitFor();
 
     await page.goto(`${base}/suggestions`);
@@ -113,16 +105,7 @@ describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chrom
     const listening = await listen(review.app, '127.0.0.1', 0);
     server = listening.server;
     const base = `http://127.0.0.1:${listening.port}`;
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-    await page.route('**/*', (route) =>
-      route.request().url().startsWith(base)
-        ? route.continue()
-        : (problems.push(`left the server: ${route.request().url()}`), route.abort()),
-    );
+    page = await offlinePage(browser, base, problems);
     const toast = (text: string) => page!.locator('#toast', { hasText: text }).waitFor();
 
     await page.goto(`${base}/people/${obama.person.id}`);
