@@ -99,7 +99,9 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
       const l = out[conflicts.targets[p]];
       if (isPerson.has(l)) closed.add(l);
     }
-    const found = search(row(faces, i), k + 1).filter((nb) => nb.index !== i);
+    const found = search(row(faces, i), k + 1)
+      .filter((nb) => nb.index !== i)
+      .slice(0, k);
     if (found.length === 0) continue;
     scores.clear();
     for (const { index, distance } of found) {
