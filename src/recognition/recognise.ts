@@ -3,7 +3,8 @@
  * assignments and suggestions as they should be, and how many assignments that changes. The engine calls it for
  * folders and for Immich; `eval` and `bench` call it too, so they measure what the app does.
  *
- * - `full`: pass 1 (greedy, moments) → pass 2 (median linkage) → gallery → each cluster mapped to the person it
+ * - `full`: pass 1 (greedy, moments) → pass 2 (median linkage) → gallery → absorption (a face no person holds, clear
+ *   or not, joins the person whose clear faces it clearly resembles; absorb.ts) → each cluster mapped to the person it
  *   overlaps (names and the user's assignments win) → every clear face still unknown is sparse-coded over the new
  *   gallery, exactly as the next incremental run would code it.
  * - `incremental`: every clear face no person holds is sparse-coded over the current gallery.
