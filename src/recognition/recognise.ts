@@ -3,7 +3,8 @@
  * assignments and suggestions as they should be, and how many assignments that changes. The engine calls it for
  * folders and for Immich; `eval` and `bench` call it too, so they measure what the app does.
  *
- * - `full`: pass 1 (greedy, moments) → pass 2 (median linkage) → gallery → each cluster mapped to the person it
+ * - `full`: pass 1 (greedy, moments) → pass 2 (median linkage) → gallery → absorption (a face no person holds, clear
+ *   or not, joins the person whose clear faces it clearly resembles; absorb.ts) → each cluster mapped to the person it
  *   overlaps (names and the user's assignments win) → every clear face still unknown is sparse-coded over the new
  *   gallery, exactly as the next incremental run would code it.
  * - `incremental`: every clear face no person holds is sparse-coded over the current gallery.
@@ -14,6 +15,7 @@
  */
 
 import type { AssignedBy, Observation } from '../types.js';
+import { absorbIntoPeople, type AbsorbOptions } from './absorb.js';
 import type { SparseAssignOptions } from './assign-sparse.js';
 import { assignUnknown, byId, hasVector } from './assign-unknown.js';
 import { calibrate, libraryImpostors, REFERENCE_LIBRARY_IMPOSTORS, type Calibration } from './calibration.js';
@@ -25,7 +27,13 @@ import { mergePass2, type Pass2Options } from './merge-pass2.js';
 import type { NeighbourSearch } from './neighbours.js';
 import { observationSet, type ObservationSet } from './observations.js';
 import { mapClustersToPeople, namedClusters, personClusterOverlap } from './person-mapping.js';
-import { dismissedThreshold, galleryThresholds, pass1Thresholds, pass2Thresholds } from './thresholds.js';
+import {
+  absorbThresholds,
+  dismissedThreshold,
+  galleryThresholds,
+  pass1Thresholds,
+  pass2Thresholds,
+} from './thresholds.js';
 import { unrecognisableFaces } from './unrecognisable.js';
 import { userConstraints } from './user-constraints.js';
 import type { VectorMatrix } from './vectors.js';
@@ -82,7 +90,7 @@ export interface SearchProviders {
 
 /** What one phase of a full run did, for benchmarks and logs. */
 export interface RecognitionPhase {
-  phase: 'pack' | 'pass1' | 'pass2' | 'gallery' | 'assign';
+  phase: 'pack' | 'pass1' | 'pass2' | 'gallery' | 'absorb' | 'assign';
   ms: number;
   /** The clusters after pass 1 or pass 2. */
   labels?: Int32Array;
@@ -102,6 +110,8 @@ export interface RecognitionOptions {
   pass2?: Omit<Pass2Options, 'centroidSearch' | 'cannotLink'>;
   gallery?: Omit<GalleryOptions, 'named'>;
   assign?: Omit<SparseAssignOptions, 'search'>;
+  /** Absorption of faces no person holds (absorb.ts); `false` turns it off. */
+  absorb?: Omit<AbsorbOptions, 'faceSearch' | 'cannotLink'> | false;
   /**
    * Map every similarity threshold to the library's model (calibration.ts; default true). false keeps the reference
    * model's constants. Thresholds given in pass1, pass2, gallery or assign win either way.
@@ -247,18 +257,39 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
       ...(options.search?.centroids ? { centroidSearch: options.search.centroids } : {}),
     },
   );
-  const labels = pass2.labels;
-  report?.({ phase: 'pass2', ms: lap(), labels, clusters: pass2.clusterCount, merges: pass2.merges });
-  const overlap = personClusterOverlap(observations, labels);
+  report?.({ phase: 'pass2', ms: lap(), labels: pass2.labels, clusters: pass2.clusterCount, merges: pass2.merges });
+  const named = namedClusters(people, personClusterOverlap(observations, pass2.labels));
   const gallery = buildGallery(
-    { faces: set.faces, clearFace: clusterSet.clearFace, labels },
+    { faces: set.faces, clearFace: clusterSet.clearFace, labels: pass2.labels },
     {
       ...(calibration ? galleryThresholds(calibration) : {}),
       ...options.gallery,
-      named: namedClusters(people, overlap),
+      named,
     },
   );
   report?.({ phase: 'gallery', ms: lap(), people: gallery.length });
+  // faces no person holds, clear or not (never the user's, never junk), may join a person they clearly resemble
+  const labels =
+    options.absorb === false
+      ? pass2.labels
+      : absorbIntoPeople(
+          {
+            faces: set.faces,
+            candidate: Uint8Array.from(observations, (o, i) => (set.hasFace[i] && o.assignedBy !== 'user' ? 1 : 0)),
+            clearFace: clusterSet.clearFace,
+            image: set.image,
+            labels: pass2.labels,
+            people: gallery.map((g) => g.label),
+          },
+          {
+            ...(calibration ? absorbThresholds(calibration) : {}),
+            ...options.absorb,
+            cannotLink,
+            ...(faceSearch ? { faceSearch } : {}),
+          },
+        );
+  report?.({ phase: 'absorb', ms: lap(), labels });
+  const overlap = personClusterOverlap(observations, labels);
   const { personOfLabel, created, kept } = mapClustersToPeople(
     observations,
     labels,

@@ -4,6 +4,7 @@
  * its constant. Options a caller passes explicitly still win (recognise.ts spreads them over these).
  */
 
+import { ABSORB_MIN_COSINE, ABSORB_MIN_LEAD, type AbsorbOptions } from './absorb.js';
 import { SPARSE_LAMBDA, SPARSE_MATCH_COSINE, type SparseAssignOptions } from './assign-sparse.js';
 import type { Calibration } from './calibration.js';
 import { PASS1_MAX_DISTANCE, PASS1_PAIR_MAX_DISTANCE, type Pass1Options } from './cluster-pass1.js';
@@ -74,4 +75,11 @@ export function assignmentThresholds(c: Calibration): Pick<SparseAssignOptions, 
 
 export function dismissedThreshold(c: Calibration): number {
   return c.cosine(DISMISSED_MATCH_COSINE);
+}
+
+/** Absorption's level is a bar like any other; its lead is a width in cosines, so it scales with the impostor spread. */
+export function absorbThresholds(c: Calibration): Pick<AbsorbOptions, 'minCosine' | 'minLead'> {
+  const minCosine = c.cosine(ABSORB_MIN_COSINE);
+  const lead = c.mapped(ABSORB_MIN_COSINE + ABSORB_MIN_LEAD) - c.mapped(ABSORB_MIN_COSINE);
+  return { minCosine, minLead: Math.max(ABSORB_MIN_LEAD, lead) };
 }

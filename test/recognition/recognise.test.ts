@@ -79,13 +79,46 @@ describe('recognise', () => {
     // cos 0.57 to A's faces: too far for pass 1 (D ≤ 0.40); pass 2's candidate search misses it (as HNSW can)
     const input = library([face(10, unit(0, 12, 1.33))]);
     const blindPass2 = { centroids: () => () => [] };
-    const full = recognise(input, { mode: 'full', search: blindPass2 });
+    // absorption (tested below) would take it first
+    const full = recognise(input, { mode: 'full', search: blindPass2, absorb: false });
     expect(full.assignments.find((a) => a.id === 10)).toMatchObject({ personId: 'p1', assignedBy: 'assign' });
     const after = next(input, full);
     const incremental = recognise(after, { mode: 'incremental' });
     expect(incremental.changed).toBe(0);
     expect(incremental.assignments).toEqual([]);
+    expect(recognise(after, { mode: 'full', search: blindPass2, absorb: false }).changed).toBe(0);
+  });
+
+  it('a full run absorbs a face its clusters left out into the person it resembles, and the next runs keep it', () => {
+    const input = library([face(10, unit(0, 12, 1.33))]);
+    const blindPass2 = { centroids: () => () => [] };
+    const full = recognise(input, { mode: 'full', search: blindPass2 });
+    expect(full.assignments.find((a) => a.id === 10)).toMatchObject({ personId: 'p1', assignedBy: 'cluster' });
+    // never an exemplar: the gallery is the one the assignment test above builds
+    const without = recognise(input, { mode: 'full', search: blindPass2, absorb: false });
+    expect(full.people).toEqual(without.people);
+    const after = next(input, full);
+    expect(recognise(after, { mode: 'incremental' }).assignments).toEqual([]);
     expect(recognise(after, { mode: 'full', search: blindPass2 }).changed).toBe(0);
+  });
+
+  it('an unclear face joins its person in a full run, and never founds one', () => {
+    const unclear = (id: number, vector: Float32Array) => ({
+      ...face(id, vector),
+      observation: vectorObservation('m', vector, false),
+    });
+    // one unclear face like person A, and three alike unclear faces of nobody known
+    const input = library([
+      unclear(10, unit(0, 12, 0.4)),
+      unclear(11, unit(7, 12, 0.1)),
+      unclear(12, unit(7, 12, 0.12)),
+      unclear(13, unit(7, 12, 0.14)),
+    ]);
+    const full = recognise(input, { mode: 'full' });
+    const personOfId = new Map(full.assignments.map((a) => [a.id, a.personId]));
+    expect([10, 11, 12, 13].map((id) => personOfId.get(id))).toEqual(['p1', null, null, null]);
+    expect(full.people.map((p) => p.id)).toEqual(['p1', 'p5']);
+    expect(recognise(next(input, full), { mode: 'full' }).changed).toBe(0);
   });
 
   it('an unknown face of a known person is assigned incrementally, once', () => {
