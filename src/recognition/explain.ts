@@ -3,6 +3,7 @@
  * similarity where the exemplar was seen in the same moment, and the combined distance pass 1 uses,
  * D = min(F, α·F + β·T). Pure: the review page shows it, the store supplies the vectors.
  */
+import { ABSORB_MIN_COSINE, ABSORB_MIN_LEAD, ABSORB_TOP } from './absorb.js';
 import { PASS1_ALPHA, PASS1_BETA } from './cluster-pass1.js';
 import { NEAREST_MIN_SIMILARITY } from './assign-nearest.js';
 import { cosineSimilarity, normaliseInPlace } from './vectors.js';
@@ -108,6 +109,76 @@ function confidenceOf(own: ExemplarEvidence | null, rival: ExemplarEvidence | nu
   if (own.combinedSimilarity >= HIGH_SIMILARITY && margin >= HIGH_MARGIN) return 'high';
   if (own.combinedSimilarity >= MEDIUM_SIMILARITY && margin > 0) return 'medium';
   return 'low';
+}
+
+/** A person's clear faces of one model, to weigh a face against all of them rather than a few exemplars. */
+export interface PersonFaces {
+  personId: string;
+  faces: readonly { observationId: number; face: Float32Array }[];
+}
+
+export interface PersonLikeness {
+  personId: string;
+  /** Its nearest faces of the person, most alike first: at most `ABSORB_TOP`. */
+  nearest: { observationId: number; faceSimilarity: number }[];
+  /** Mean cosine over `nearest`. */
+  meanSimilarity: number;
+}
+
+export interface Resemblance {
+  /** The face's likeness to its own person. */
+  own: PersonLikeness;
+  /** The best likeness among the rivals given, if any has a face. */
+  rival: PersonLikeness | null;
+  /** own − rival mean similarity; null without a rival. */
+  lead: number | null;
+  /** true when the own likeness rests on `ABSORB_TOP` faces and clears `minCosine` and `minLead`. */
+  meetsAbsorption: boolean;
+}
+
+function likeness(face: Float32Array, person: PersonFaces, self: number | null): PersonLikeness | null {
+  const scored = person.faces
+    .filter((f) => f.observationId !== self && f.face.length === face.length)
+    .map((f) => ({ observationId: f.observationId, faceSimilarity: cosineSimilarity(face, f.face) }))
+    .sort((a, b) => b.faceSimilarity - a.faceSimilarity || a.observationId - b.observationId)
+    .slice(0, ABSORB_TOP);
+  if (scored.length === 0) return null;
+  const meanSimilarity = scored.reduce((s, f) => s + f.faceSimilarity, 0) / scored.length;
+  return { personId: person.personId, nearest: scored, meanSimilarity };
+}
+
+/**
+ * Absorption's evidence for a face, shown on its page: the mean cosine to its `ABSORB_TOP` nearest faces of its own
+ * person (all of them, not only exemplars; the face itself left out) against the same for the rivals. A full run
+ * lets a face no cluster held join a person on exactly this (absorb.ts), judged over its nearest clear faces of every
+ * person; the page weighs the rivals it is given, so the lead it shows can only be wider than absorption's.
+ * `levels`: absorption's, by default those of the reference model (a full run maps them to the library's model,
+ * thresholds.ts; the page, like its confidence levels, judges on the reference's).
+ */
+export function explainResemblance(
+  face: { observationId: number | null; face: Float32Array },
+  own: PersonFaces,
+  rivals: readonly PersonFaces[],
+  levels: { minCosine: number; minLead: number } = { minCosine: ABSORB_MIN_COSINE, minLead: ABSORB_MIN_LEAD },
+): Resemblance | null {
+  const mine = likeness(face.face, own, face.observationId);
+  if (!mine) return null;
+  let rival: PersonLikeness | null = null;
+  for (const person of rivals) {
+    if (person.personId === own.personId) continue;
+    const l = likeness(face.face, person, face.observationId);
+    if (l && (!rival || l.meanSimilarity > rival.meanSimilarity)) rival = l;
+  }
+  const lead = rival ? mine.meanSimilarity - rival.meanSimilarity : null;
+  return {
+    own: mine,
+    rival,
+    lead,
+    meetsAbsorption:
+      mine.nearest.length >= ABSORB_TOP &&
+      mine.meanSimilarity >= levels.minCosine &&
+      (lead ?? Infinity) >= levels.minLead,
+  };
 }
 
 /** Every person's exemplars with a unit centroid each, to find a face's likely people without every exemplar. */

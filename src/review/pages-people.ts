@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import type { Resemblance } from '../recognition/explain.js';
 import type { FaceView, PersonSummary, PersonView, ReviewedFace } from '../service/review.js';
 import { faceImage, pager, personLabel, type Markup } from './layout.js';
 
@@ -122,6 +123,30 @@ export function personPage(view: PersonView, people: readonly Choice[], pageInde
 }
 
 /** One face: its photo with every face's box drawn (this one highlighted), and why it is where it is. */
+/**
+ * Absorption's evidence in words. An unclear face on a person by the clustering can only have got there by
+ * absorption (unclear faces seed and join no cluster); a clear one may have come by its cluster or by absorption, so
+ * the line says whether the likeness alone would have placed it.
+ */
+function resemblanceLine(r: Resemblance, unclear: boolean, name: (id: string) => string): Markup {
+  const n = r.own.nearest.length;
+  const lead =
+    r.rival && r.lead !== null
+      ? html`, ${pct(r.lead)} ahead of ${name(r.rival.personId)} (${pct(r.rival.meanSimilarity)})`
+      : '';
+  const evidence = html`${n} of ${name(r.own.personId)}'s faces
+  (${r.own.nearest.map((f, k) => html`${k > 0 ? ', ' : ''}<a href="/faces/${f.observationId}">${pct(f.faceSimilarity)}</a>`)};
+  mean ${pct(r.own.meanSimilarity)}${lead})`;
+  if (unclear) {
+    return html`<p class="resemblance">
+      Joined because it resembles ${evidence}: an unclear face joins no cluster, only a person it closely resembles.
+    </p>`;
+  }
+  return r.meetsAbsorption
+    ? html`<p class="resemblance">Closely resembles ${evidence}: enough on its own for a full run to place it here.</p>`
+    : html`<p class="resemblance">Resembles ${evidence}: too little on its own; its cluster placed it here.</p>`;
+}
+
 export function facePage(
   view: FaceView,
   people: ReadonlyMap<string, PersonSummary>,
@@ -182,6 +207,7 @@ export function facePage(
                       : ''
                   }
                 </p>
+                ${view.resemblance ? resemblanceLine(view.resemblance, face.quality?.clear === false, name) : ''}
                 <table>
                   <thead>
                     <tr>

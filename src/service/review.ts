@@ -1,11 +1,13 @@
 import { hacAverage } from '../recognition/baselines/hac-average.js';
 import {
   explainFace,
+  explainResemblance,
   explainWithIndex,
   indexGallery,
   type Explanation,
   type ExemplarVectors,
   type GalleryIndex,
+  type Resemblance,
 } from '../recognition/explain.js';
 import { matrixFromRows } from '../recognition/vectors.js';
 import type { FaceSummary, PersonSummary } from '../store/review.js';
@@ -51,6 +53,11 @@ export interface FaceView {
   /** The other faces on the same photo. */
   others: FaceSummary[];
   explanation: Explanation | null;
+  /**
+   * For a face the clustering placed ('cluster'): its likeness to its person's clear faces against the people nearest
+   * in the explanation, the evidence on which a full run absorbs a face (absorb.ts); null otherwise.
+   */
+  resemblance: Resemblance | null;
 }
 
 function summaryOf(face: FaceSummary & { model: unknown; vector: unknown }): FaceSummary {
@@ -127,6 +134,7 @@ export class ReviewService {
     if (!face) return undefined;
     const asset = this.store.assets.byId(face.assetId);
     if (!asset) return undefined;
+    const explanation = this.explain(face, 8);
     return {
       face,
       person: face.personId ? (this.store.review.person(face.personId) ?? null) : null,
@@ -138,8 +146,19 @@ export class ReviewService {
         height: asset.height,
       },
       others: this.store.review.facesOnAsset(face.assetId).filter((f) => f.id !== id),
-      explanation: this.explain(face, 8),
+      explanation,
+      resemblance: this.resemblance(face, explanation),
     };
+  }
+
+  /** Absorption's evidence for a clustered face: its own person's clear faces against its nearest rivals'. */
+  private resemblance(face: FaceSummary, explanation: Explanation | null): Resemblance | null {
+    if (face.assignedBy !== 'cluster' || face.personId === null || !explanation) return null;
+    const vector = this.store.review.vectors(face.id).face;
+    if (!vector) return null;
+    const rivals = [...new Set(explanation.nearest.map((e) => e.personId))].filter((p) => p !== face.personId);
+    const [own, ...others] = this.store.review.personFaceVectors([face.personId, ...rivals], vector.model);
+    return explainResemblance({ observationId: face.id, face: vector.vector }, own, others);
   }
 
   /**

@@ -286,4 +286,27 @@ export class ReviewQueries {
         body: r.body_model && r.body_vector ? { model: r.body_model, vector: fromBlob(r.body_vector) } : null,
       }));
   }
+
+  /**
+   * The clear face vectors of one model on each of `personIds` (faces the user dismissed left out): what absorption
+   * weighs a face against (recognition/absorb.ts). For one face's page: a person's every face, not a page of them.
+   */
+  personFaceVectors(
+    personIds: readonly string[],
+    faceModel: string,
+  ): { personId: string; faces: { observationId: number; face: Float32Array }[] }[] {
+    if (personIds.length === 0) return [];
+    const rows = this.db
+      .prepare<string[], { person_id: string; id: number; face_vector: Buffer }>(
+        `SELECT person_id, id, face_vector FROM observations
+         WHERE person_id IN (${personIds.map(() => '?').join(',')}) AND face_model = ? AND face_vector IS NOT NULL
+           AND json_extract(quality, '$.clear') = 1 AND ${VISIBLE}
+         ORDER BY person_id, id`,
+      )
+      .all(...personIds, faceModel);
+    const byPerson = new Map<string, { observationId: number; face: Float32Array }[]>();
+    for (const id of personIds) byPerson.set(id, []);
+    for (const r of rows) byPerson.get(r.person_id)?.push({ observationId: r.id, face: fromBlob(r.face_vector) });
+    return [...byPerson].map(([personId, faces]) => ({ personId, faces }));
+  }
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { explainFace, explainWithIndex, indexGallery, type ExemplarVectors } from '../../src/recognition/explain.js';
+import {
+  explainFace,
+  explainResemblance,
+  explainWithIndex,
+  indexGallery,
+  type ExemplarVectors,
+  type PersonFaces,
+} from '../../src/recognition/explain.js';
 import { PASS1_ALPHA, PASS1_BETA } from '../../src/recognition/cluster-pass1.js';
 
 /** A unit vector in the plane of axes 0 and 1 at cosine `c` to axis 0. */
@@ -80,5 +87,49 @@ describe('explainWithIndex', () => {
     expect(e.nearest.map((n) => n.personId)).toEqual(['a', 'c']);
     expect(e.own?.personId).toBe('c');
     expect(e.rival?.personId).toBe('a');
+  });
+});
+
+describe('explainResemblance', () => {
+  const faces = (personId: string, ...cosines: [number, number][]): PersonFaces => ({
+    personId,
+    faces: cosines.map(([observationId, c]) => ({ observationId, face: at(c) })),
+  });
+  const levels = { minCosine: 0.45, minLead: 0.1 };
+
+  it('averages the 3 nearest faces of the person, leaves the face itself out and leads the best rival', () => {
+    const own = faces('a', [7, 1], [1, 0.5], [2, 0.6], [3, 0.7], [4, 0.2]);
+    const r = explainResemblance(
+      { observationId: 7, face: at(1) },
+      own,
+      [faces('b', [5, 0.5], [6, 0.3]), faces('c', [8, 0.45])],
+      levels,
+    )!;
+    expect(r.own.nearest.map((f) => f.observationId)).toEqual([3, 2, 1]);
+    expect(r.own.meanSimilarity).toBeCloseTo(0.6, 6);
+    // b's mean over the faces it has (0.5, 0.3) is 0.4; c's single face, 0.45, is the best rival
+    expect(r.rival?.personId).toBe('c');
+    expect(r.lead).toBeCloseTo(0.15, 6);
+    expect(r.meetsAbsorption).toBe(true);
+  });
+
+  it('meets absorption only with 3 faces, the level and the lead', () => {
+    const face = { observationId: null, face: at(1) };
+    const three = faces('a', [1, 0.5], [2, 0.5], [3, 0.5]);
+    expect(explainResemblance(face, three, [], levels)!.meetsAbsorption).toBe(true);
+    expect(explainResemblance(face, three, [], levels)!.lead).toBeNull();
+    expect(explainResemblance(face, faces('a', [1, 0.9], [2, 0.9]), [], levels)!.meetsAbsorption).toBe(false);
+    expect(explainResemblance(face, faces('a', [1, 0.44], [2, 0.44], [3, 0.44]), [], levels)!.meetsAbsorption).toBe(
+      false,
+    );
+    const close = explainResemblance(face, three, [faces('b', [4, 0.45], [5, 0.45], [6, 0.45])], levels)!;
+    expect(close.lead).toBeCloseTo(0.05, 6);
+    expect(close.meetsAbsorption).toBe(false);
+  });
+
+  it('ignores the own person among the rivals and gives nothing for a person without other faces', () => {
+    const own = faces('a', [1, 0.5], [2, 0.5], [3, 0.5]);
+    expect(explainResemblance({ observationId: null, face: at(1) }, own, [own], levels)!.rival).toBeNull();
+    expect(explainResemblance({ observationId: 1, face: at(1) }, faces('a', [1, 1]), [], levels)).toBeNull();
   });
 });
