@@ -132,6 +132,8 @@ export interface Resemblance {
   rival: PersonLikeness | null;
   /** own − rival mean similarity; null without a rival. */
   lead: number | null;
+  /** false when the person has fewer than `ABSORB_TOP` other clear faces: too few for absorption to weigh. */
+  enoughFaces: boolean;
   /** true when the own likeness rests on `ABSORB_TOP` faces and clears `minCosine` and `minLead`. */
   meetsAbsorption: boolean;
 }
@@ -170,14 +172,13 @@ export function explainResemblance(
     if (l && (!rival || l.meanSimilarity > rival.meanSimilarity)) rival = l;
   }
   const lead = rival ? mine.meanSimilarity - rival.meanSimilarity : null;
+  const enoughFaces = mine.nearest.length >= ABSORB_TOP;
   return {
     own: mine,
     rival,
     lead,
-    meetsAbsorption:
-      mine.nearest.length >= ABSORB_TOP &&
-      mine.meanSimilarity >= levels.minCosine &&
-      (lead ?? Infinity) >= levels.minLead,
+    enoughFaces,
+    meetsAbsorption: enoughFaces && mine.meanSimilarity >= levels.minCosine && (lead ?? Infinity) >= levels.minLead,
   };
 }
 

@@ -144,7 +144,10 @@ function resemblanceLine(r: Resemblance, unclear: boolean, name: (id: string) =>
   }
   return r.meetsAbsorption
     ? html`<p class="resemblance">Closely resembles ${evidence}: enough on its own for a full run to place it here.</p>`
-    : html`<p class="resemblance">Resembles ${evidence}: too little on its own; its cluster placed it here.</p>`;
+    : html`<p class="resemblance">
+        Resembles ${evidence}: ${r.enoughFaces ? 'too little' : 'too few faces'} to place it on likeness alone; its
+        cluster placed it here.
+      </p>`;
 }
 
 export function facePage(
