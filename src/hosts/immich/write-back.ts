@@ -72,6 +72,9 @@ export const FEATURE_FACE_CHECKPOINT = 'immich.featureFace.';
  * store and Immich, and carries out each operation in the planned order.
  */
 export class WriteBackService {
+  /** Immich faces our observations are linked to, as of now: never taken as a face that ours gives way to. */
+  private heldFaces = new Set<string>();
+
   constructor(
     private readonly store: Store,
     private readonly client: ImmichClient,
@@ -132,10 +135,21 @@ export class WriteBackService {
     for (const assetId of unread) facesByAsset.set(assetId, []);
     // a photo Immich no longer has (deleted since it was listed) is left alone: the next full listing removes it
     const facesInput = { people, observations: current.filter((o) => read.get(o.assetId) !== null) };
+    // looked up per asset, kept up to date as faces are linked: a scan of every link per asset made 10,000 photos
+    // on 3.x take 571 s instead of 151 s to write (bench:immich)
+    this.heldFaces = new Set(this.store.immich.faces().map((link) => link.immichFaceId));
+    const observationsOf = new Map<string, PlanObservation[]>();
+    for (const o of unread.size > 0 ? facesInput.observations : []) {
+      if (!unread.has(o.assetId)) continue;
+      const list = observationsOf.get(o.assetId);
+      if (list) list.push(o);
+      else observationsOf.set(o.assetId, [o]);
+    }
     for (const [assetId, ops] of byAsset(planFaces(facesInput, facesByAsset))) {
       // a created face is the one on its person that Immich did not show before our writes
       const known = new Set(facesByAsset.get(assetId)!.map((face) => face.id));
-      await this.executeOnAsset(ops, summary, known, once, unread.has(assetId) ? facesInput : null);
+      const unreadInput = unread.has(assetId) ? { people, observations: observationsOf.get(assetId) ?? [] } : null;
+      await this.executeOnAsset(ops, summary, known, once, unreadInput);
     }
 
     // the faces as they are now on Immich's people: the feature faces are chosen among them
@@ -183,8 +197,7 @@ export class WriteBackService {
         creates.flatMap(({ op }) => (made.get(op) ? [[op.observationId, made.get(op)!.id]] : [])),
       );
       const faces = after ?? (await this.client.faces(creates[0].op.assetId));
-      const held = new Set(this.store.immich.faces().map((link) => link.immichFaceId));
-      for (const d of displacedCreations(unread, created, faces, held)) displaced.set(d.observationId, d);
+      for (const d of displacedCreations(unread, created, faces, this.heldFaces)) displaced.set(d.observationId, d);
     }
     for (const { op, marker } of creates) {
       const face = made.get(op);
@@ -308,6 +321,7 @@ export class WriteBackService {
   }
 
   private linkFace(op: FaceOp, immichFaceId: string, origin: FaceOrigin): void {
+    this.heldFaces.add(immichFaceId);
     this.store.immich.linkFace({
       observationId: op.observationId,
       immichFaceId,
