@@ -3,6 +3,7 @@
  * suite. Figures at 100,000 photos come from `npm run bench:immich`; this pins the shape of them: no read of a
  * photo's tags or faces that a listing already answered, and an idle cycle that asks a handful of questions.
  */
+import { Permission } from '@immich/sdk';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,20 @@ describe('requests of a cycle', () => {
     expect(count(fake, 'getFaces')).toBe(PHOTOS);
     expect(count(fake, 'deleteFace')).toBe(10);
     expectOneFaceEach(fake, had);
+
+    fake.runJobs();
+    fake.clearRequests();
+    await sync.cycle();
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('3.x: a key without face.delete keeps our face beside Immich’s, and the next cycle writes nothing', async () => {
+    const { fake, sync } = await sidecar('3.2.2');
+    const had = await detectedFaces(fake, 3);
+    fake.revoke(Permission.FaceDelete);
+    const first = await sync.cycle();
+    expect(first.writeBack).toMatchObject({ facesCreated: PHOTOS, facesReassigned: 0 });
+    for (const face of had) expect(fake.faces(face.assetId)).toHaveLength(2);
 
     fake.runJobs();
     fake.clearRequests();
