@@ -139,6 +139,37 @@ export class AssetFaceReader {
   }
 
   /**
+   * The write-back's read of the assets it puts faces on: `read(ids, 'all')`, except that on 3.x with Immich's
+   * facial recognition off a photo the listing shows without people is not read but named in `unread`. 3.x lists
+   * no faces, so the read before writing is a request a photo; on such a photo nobody put a face on a person, and
+   * Immich detects none while its recognition is off, so its faces are created at once and the one read after them
+   * (needed anyway to find them) shows whether Immich had one there all the same (write-back-plan.ts,
+   * displacedCreations). Two requests a photo instead of three. With recognition on, most photos carry faces
+   * Immich detected: each is read first, as before.
+   */
+  async readForWriting(
+    assetIds: readonly string[],
+  ): Promise<{ faces: Map<string, AssetFaceResponseDto[] | null>; unread: Set<string> }> {
+    const wanted = [...new Set(assetIds)];
+    const unread = new Set<string>();
+    const skipReads = this.info.cursorPaging && !this.info.facialRecognition;
+    if (skipReads && wanted.length > listingCost(this.libraryAssets(), true)) {
+      const listed = new Map(
+        (await listAssets(this.client, this.info, null, { withPeople: true })).assets.map((a) => [a.id, a]),
+      );
+      for (const id of wanted) {
+        const asset = listed.get(id);
+        if (asset && peopleFromListing(asset)?.size === 0) unread.add(id);
+      }
+    }
+    const faces = await this.read(
+      wanted.filter((id) => !unread.has(id)),
+      'all',
+    );
+    return { faces, unread };
+  }
+
+  /**
    * One page of the rotation through the library (face-check.ts): the owner's photos from `position` on, each with
    * its people (2.x: and their faces), and where the next page starts. A page that ends the timeline goes on with the
    * archive's first page, so that a library smaller than a page is looked at whole in every cycle.

@@ -25,7 +25,7 @@ export function requiredPermissions(mode: ImmichMode, tags: boolean): Permission
 
 /**
  * Permissions a mode works better with but can do without, and what is lost without each: manage mode deletes the
- * people it created and no longer needs; the review page (`serve`) deletes a face in Immich for "not this person" and
+ * people it created and no longer needs, and on 3.x a face it made where Immich had one (write-back.ts); the review page (`serve`) deletes a face in Immich for "not this person" and
  * "not a face" (manage mode), and puts a proposed face on its person (suggest mode).
  */
 const RECOMMENDED: Record<ImmichMode, [Permission, string][]> = {
@@ -35,7 +35,11 @@ const RECOMMENDED: Record<ImmichMode, [Permission, string][]> = {
       'people immich-people created and no longer needs stay in Immich (hidden, since they have no faces) instead of ' +
         'being deleted',
     ],
-    [Permission.FaceDelete, 'the review page cannot remove a face in Immich ("not this person", "not a face")'],
+    [
+      Permission.FaceDelete,
+      'the review page cannot remove a face in Immich ("not this person", "not a face"), and on Immich 3.x a face ' +
+        'immich-people adds where Immich already had one stays beside it',
+    ],
   ],
   suggest: [
     [Permission.FaceUpdate, 'the review page cannot put a proposed face on its person in Immich'],

@@ -171,7 +171,7 @@ export class ImmichFaceWriter {
       assetId: op.assetId,
     });
     const known = new Set((await this.faces(face.assetId)).map((f) => f.id));
-    const made = (await this.once.createFaces([op], known)).get(op) ?? null;
+    const made = (await this.once.createFaces([op], known)).made.get(op) ?? null;
     if (!made) {
       throw new Error(`Immich created a face on ${face.assetId} but does not show it yet; the next sync adopts it`);
     }

@@ -190,6 +190,40 @@ export function planFaces(
   return ops;
 }
 
+/** A face we created where Immich already had one, and what the planner does with that one instead. */
+export interface DisplacedFace {
+  observationId: number;
+  /** Our face: deleted, since `instead` takes its place. */
+  createdFaceId: string;
+  instead: AdoptFaceOp | ReassignFaceOp | LeaveToUserFaceOp;
+}
+
+/**
+ * The faces created on one asset without its faces read first (write-back.ts: on 3.x, with Immich's facial
+ * recognition off, a photo listed without people) that stand where Immich already had a face: one its detection
+ * left before recognition was turned off, one of a deleted person, one the user drew meanwhile. The read that finds
+ * ours shows the others too; each of ours that one of them covers (IoU ≥ 0.5) gets what `planFaces` would have
+ * planned had it seen that face: take it, or leave it to the user. `created`: our new face by observation; `faces`:
+ * the asset's faces read after the creations; `held`: faces that other observations of ours are linked to.
+ */
+export function displacedCreations(
+  input: FacesPlanInput,
+  created: ReadonlyMap<number, string>,
+  faces: readonly AssetFaceResponseDto[],
+  held: ReadonlySet<string>,
+): DisplacedFace[] {
+  const ours = new Set(created.values());
+  const others = faces.filter((face) => !ours.has(face.id) && !held.has(face.id));
+  const observations = input.observations.filter((o) => created.has(o.id)).map((o) => ({ ...o, link: null }));
+  const facesByAsset = new Map(observations.map((o) => [o.assetId, others]));
+  const displaced: DisplacedFace[] = [];
+  for (const op of planFaces({ people: input.people, observations }, facesByAsset)) {
+    if (op.kind === 'create') continue;
+    displaced.push({ observationId: op.observationId, createdFaceId: created.get(op.observationId)!, instead: op });
+  }
+  return displaced;
+}
+
 /** Our box, rounded, on the preview's pixels (Immich stores faces in its preview's space). */
 function manualFace(o: PlanObservation, personId: string): ManualFace {
   const [x1, y1, x2, y2] = o.box;

@@ -23,6 +23,12 @@ import {
  */
 export const PENDING_PREFIX = 'immich-people pending ';
 
+/** What `WriteOnce.createFaces` made: each face as Immich shows it (null: not told apart), and the read after. */
+export interface CreatedFaces {
+  made: Map<CreateFaceOp, AssetFaceResponseDto | null>;
+  after: AssetFaceResponseDto[] | null;
+}
+
 /** Tries of a creation whose outcomes stay uncertain before the write-back gives up (the intent stays for later). */
 const CREATE_TRIES = 3;
 
@@ -64,13 +70,11 @@ export class WriteOnce {
    * Creates the manual faces `ops` describe, all on one asset, and returns each as Immich shows it, or null when it
    * cannot be told apart (its intent then stays for the next write-back). POST /faces answers without the new face,
    * so one read of the asset after the last creation finds them all. `known`: faces that cannot be any of them
-   * (there before, or claimed).
+   * (there before, or claimed). `after`: the asset's faces as that read showed them (null when none was needed).
    */
-  async createFaces(
-    ops: readonly CreateFaceOp[],
-    known: ReadonlySet<string>,
-  ): Promise<Map<CreateFaceOp, AssetFaceResponseDto | null>> {
+  async createFaces(ops: readonly CreateFaceOp[], known: ReadonlySet<string>): Promise<CreatedFaces> {
     const found = new Map<CreateFaceOp, AssetFaceResponseDto | null>();
+    let after: AssetFaceResponseDto[] | null = null;
     const claimed = new Set(known);
     const claim = (op: CreateFaceOp, face: AssetFaceResponseDto | undefined) => {
       if (face) claimed.add(face.id);
@@ -82,10 +86,10 @@ export class WriteOnce {
     }
     const unseen = ops.filter((op) => !found.has(op));
     if (unseen.length > 0) {
-      const faces = await this.client.faces(unseen[0].assetId);
-      for (const op of unseen) claim(op, this.matchFace(op, faces, claimed));
+      after = await this.client.faces(unseen[0].assetId);
+      for (const op of unseen) claim(op, this.matchFace(op, after, claimed));
     }
-    return found;
+    return { made: found, after };
   }
 
   /**
@@ -135,10 +139,11 @@ export class WriteOnce {
     // one read a write-back: every person still named with our marker (pending, or created after we gave up on it)
     const marked = await this.client.searchPeople(PENDING_PREFIX);
     const pending: PendingPerson[] = [];
+    const ourPeople = new Set(people.people.flatMap((p) => (p.immichId ? [p.immichId] : [])));
     for (const intent of intents) {
       if (intent.kind === 'face') {
         const o = observations.get(Number(intent.subject));
-        if (o && intent.immichPersonId && (await this.adoptFace(intent.marker, o, intent.immichPersonId))) {
+        if (o && intent.immichPersonId && (await this.adoptFace(intent.marker, o, intent.immichPersonId, ourPeople))) {
           result.facesAdopted++;
         }
         this.store.immich.removeIntent(intent.marker);
@@ -179,12 +184,35 @@ export class WriteOnce {
    * A face intent left by a killed process: the asset's face on the intent's person that matches our box (and that
    * no other observation holds) is the one we created; without one, nothing was created and the planner creates it.
    */
-  private async adoptFace(marker: string, o: PlanObservation, immichPersonId: string): Promise<boolean> {
+  private async adoptFace(
+    marker: string,
+    o: PlanObservation,
+    immichPersonId: string,
+    ourPeople: ReadonlySet<string>,
+  ): Promise<boolean> {
     const held = new Set(this.store.immich.faces().map((link) => link.immichFaceId));
-    const faces = (await this.client.faces(o.assetId)).filter(
-      (face) => !held.has(face.id) && face.person?.id === immichPersonId,
+    const all = (await this.client.faces(o.assetId)).filter((face) => !held.has(face.id));
+    const made = matchFace(
+      o.box,
+      all.filter((face) => face.person?.id === immichPersonId),
+      o.imageWidth,
+      o.imageHeight,
     );
-    const made = matchFace(o.box, faces, o.imageWidth, o.imageHeight);
+    // made without a read before (write-back.ts, `unread`) where Immich had a face: the process stopped before ours
+    // gave way to it. Ours goes; the planner then takes that face or leaves it to the user. Faces on our people are
+    // never counted as that face: one may be another creation of ours whose intent is settled next.
+    const other = made
+      ? matchFace(
+          o.box,
+          all.filter((face) => face.id !== made.id && !(face.person && ourPeople.has(face.person.id))),
+          o.imageWidth,
+          o.imageHeight,
+        )
+      : undefined;
+    if (made && other && (await this.deleteCreatedFace(made.id, o.assetId))) {
+      this.store.immich.removeIntent(marker);
+      return false;
+    }
     this.store.immich.atomically(() => {
       if (made)
         this.store.immich.linkFace({ observationId: o.id, immichFaceId: made.id, immichPersonId, origin: 'created' });
@@ -206,6 +234,28 @@ export class WriteOnce {
       this.store.immich.removeIntent(marker);
     });
     return named;
+  }
+
+  /**
+   * Deletes a face we created and no longer want (another face covers its place); true once Immich no longer shows
+   * it. A reply lost is settled by reading the asset back. False, with a warning, when the key may not delete faces:
+   * the face then stays ours, as it would have before.
+   */
+  async deleteCreatedFace(faceId: string, assetId: string): Promise<boolean> {
+    try {
+      await this.client.deleteFace(faceId);
+      return true;
+    } catch (error) {
+      if (error instanceof ImmichAuthError && error.status === 403) {
+        this.log.warn(
+          { asset: assetId, face: faceId, error: error.message },
+          'cannot delete a face we made where Immich already had one (the API key lacks face.delete); it stays',
+        );
+        return false;
+      }
+      if (!(error instanceof ImmichUncertainWriteError)) throw error;
+      return !(await this.client.faces(assetId)).some((face) => face.id === faceId);
+    }
   }
 
   private async findMarked(marker: string): Promise<PersonResponseDto | null> {

@@ -3,6 +3,7 @@
  * suite. Figures at 100,000 photos come from `npm run bench:immich`; this pins the shape of them: no read of a
  * photo's tags or faces that a listing already answered, and an idle cycle that asks a handful of questions.
  */
+import { Permission } from '@immich/sdk';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { Store } from '../../../src/store/store.js';
 import {
   startFakeImmich,
+  type FakeFace,
   type FakeImmich,
   type OperationName,
   type RunningFakeImmich,
@@ -76,13 +78,15 @@ describe('requests of a cycle', () => {
     expect(fake.requests().length).toBeLessThanOrEqual(8);
   });
 
-  it('3.x: a face read before and after each write; an idle cycle reads a photo’s faces only when it lost a person', async () => {
+  it('3.x: one write and one read-back per photo without people; an idle cycle reads a photo’s faces only when it lost a person', async () => {
     const { fake, sync } = await sidecar('3.2.2');
     await sync.cycle();
     expect(count(fake, 'getAssetInfo')).toBe(1);
     expect(count(fake, 'createFace')).toBe(PHOTOS);
-    expect(count(fake, 'getFaces')).toBe(2 * PHOTOS); // 3.x lists no faces: each photo read before and after
-    expect(fake.requests().length - PHOTOS).toBeLessThanOrEqual(3 * PHOTOS + 3 * fake.people().length + 20);
+    // 3.x lists no faces; with Immich's recognition off a photo listed without people is not read before writing
+    expect(count(fake, 'getFaces')).toBe(PHOTOS);
+    expect(count(fake, 'deleteFace')).toBe(0);
+    expect(fake.requests().length - PHOTOS).toBeLessThanOrEqual(2 * PHOTOS + 3 * fake.people().length + 20);
 
     fake.runJobs();
     fake.clearRequests();
@@ -101,4 +105,72 @@ describe('requests of a cycle', () => {
     expect(fake.requests({ op: 'getFaces' }).map((r) => r.query.id)).toEqual([moved.assetId]);
     expect(fake.face(moved.id)!.personId).toBe(to.id);
   });
+
+  it('3.x: where Immich had a face, ours gives way to it: one face a head, on our person', async () => {
+    const { fake, sync } = await sidecar('3.2.2');
+    const had = await detectedFaces(fake, 10);
+    const first = await sync.cycle();
+    expect(first.writeBack).toMatchObject({ facesCreated: PHOTOS - 10, facesReassigned: 10 });
+    expect(count(fake, 'getFaces')).toBe(PHOTOS);
+    expect(count(fake, 'deleteFace')).toBe(10);
+    expectOneFaceEach(fake, had);
+
+    fake.runJobs();
+    fake.clearRequests();
+    await sync.cycle();
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('3.x: a key without face.delete keeps our face beside Immich’s, and the next cycle writes nothing', async () => {
+    const { fake, sync } = await sidecar('3.2.2');
+    const had = await detectedFaces(fake, 3);
+    fake.revoke(Permission.FaceDelete);
+    const first = await sync.cycle();
+    expect(first.writeBack).toMatchObject({ facesCreated: PHOTOS, facesReassigned: 0 });
+    for (const face of had) expect(fake.faces(face.assetId)).toHaveLength(2);
+
+    fake.runJobs();
+    fake.clearRequests();
+    await sync.cycle();
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('3.x: stopped between our face and the one it gives way to, the next cycle still leaves one face a head', async () => {
+    const { fake, sync } = await sidecar('3.2.2');
+    const had = await detectedFaces(fake, PHOTOS);
+    fake.unauthorizedNext('getFaces'); // the read after the first photo's creation: the cycle stops there
+    await expect(sync.cycle()).rejects.toThrow();
+    expect(store!.immich.intents()).toHaveLength(1);
+    // the photo written first (analysis order) shows Immich's face and ours
+    expect(had.filter((face) => fake.faces(face.assetId).length === 2)).toHaveLength(1);
+
+    const next = await sync.cycle();
+    expect(store!.immich.intents()).toEqual([]);
+    expect(next.writeBack).toMatchObject({ facesCreated: 0, facesReassigned: PHOTOS });
+    expectOneFaceEach(fake, had);
+  });
 });
+
+/** Faces Immich's detection left, on nobody, where the synthetic face of each of the first `n` photos is. */
+async function detectedFaces(fake: FakeImmich, n: number): Promise<FakeFace[]> {
+  await fake.ready();
+  return fake
+    .assets()
+    .slice(0, n)
+    .map((asset) => {
+      const { width, height } = fake.estimatePreviewSize(asset)!;
+      const side = Math.round(Math.min(width, height) * 0.4);
+      const [x1, y1] = [Math.round((width - side) / 2), Math.round((height - side) / 2)];
+      return fake.addFace({ assetId: asset.id, box: { x1, y1, x2: x1 + side, y2: y1 + side }, personId: null });
+    });
+}
+
+/** Each face `had` is the only one its photo shows, on one of the people we made; our own gave way (a tombstone). */
+function expectOneFaceEach(fake: FakeImmich, had: readonly FakeFace[]): void {
+  const ours = new Set(fake.people().map((p) => p.id));
+  for (const face of had) {
+    expect(fake.faces(face.assetId).map((f) => f.id)).toEqual([face.id]);
+    expect(ours.has(fake.face(face.id)!.personId ?? '')).toBe(true);
+  }
+  expect(fake.allFaces().filter((f) => f.deletedAt === null)).toHaveLength(PHOTOS);
+}

@@ -2,6 +2,7 @@ import type { AssetFaceResponseDto } from '@immich/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   assetsNeedingFaces,
+  displacedCreations,
   orphanCandidates,
   planFaces,
   planPendingPeople,
@@ -287,5 +288,58 @@ describe('orphanCandidates', () => {
       { personId: 'blurred', immichId: 'i2' },
       { personId: 'empty', immichId: 'i3' },
     ]);
+  });
+});
+
+describe('displacedCreations', () => {
+  const MIDDLE: Box = [350, 100, 450, 220];
+  it('gives each created face that another face covers the operation planFaces plans for that face', () => {
+    const free = observation('alice', 'a1', LEFT);
+    const users = observation('alice', 'a1', RIGHT);
+    const alone = observation('alice', 'a1', MIDDLE);
+    const input: FacesPlanInput = { people: [ALICE], observations: [free, users, alone] };
+    const created = new Map([
+      [free.id, 'ours-1'],
+      [users.id, 'ours-2'],
+      [alone.id, 'ours-3'],
+    ]);
+    const faces = [
+      immichFace('ours-1', LEFT, 'im-alice'),
+      immichFace('ours-2', RIGHT, 'im-alice'),
+      immichFace('ours-3', MIDDLE, 'im-alice'),
+      immichFace('detected', LEFT, null),
+      immichFace('users', RIGHT, 'im-bob'),
+    ];
+    expect(displacedCreations(input, created, faces, new Set())).toEqual([
+      {
+        observationId: free.id,
+        createdFaceId: 'ours-1',
+        instead: {
+          kind: 'reassign',
+          observationId: free.id,
+          assetId: 'a1',
+          immichFaceId: 'detected',
+          immichPersonId: 'im-alice',
+        },
+      },
+      {
+        observationId: users.id,
+        createdFaceId: 'ours-2',
+        instead: {
+          kind: 'leaveToUser',
+          observationId: users.id,
+          assetId: 'a1',
+          immichFaceId: 'users',
+          immichPersonId: 'im-bob',
+        },
+      },
+    ]);
+  });
+
+  it('never takes a face another observation of ours holds', () => {
+    const o = observation('alice', 'a1', LEFT);
+    const faces = [immichFace('ours', LEFT, 'im-alice'), immichFace('held', LEFT, null)];
+    const input: FacesPlanInput = { people: [ALICE], observations: [o] };
+    expect(displacedCreations(input, new Map([[o.id, 'ours']]), faces, new Set(['held']))).toEqual([]);
   });
 });
