@@ -41,6 +41,8 @@ export interface IvfOptions {
   /** Queries and candidates per kernel call (bound the kernel's score block to queryBlock·candidateBlock floats). */
   queryBlock?: number;
   candidateBlock?: number;
+  /** Told when each step ends ('kmeans', 'assign', 'search'), for benchmarks. */
+  onStep?: (step: 'kmeans' | 'assign' | 'search') => void;
 }
 
 /**
@@ -173,6 +175,8 @@ export async function ivfKnnTable(
       ? new Float32Array(dim)
       : await sphericalKMeans(matrix, sample, lists, options.iterations ?? 6, kernel, queryBlock);
 
+  options.onStep?.('kmeans');
+
   // 2. every row's list, and each list's probed lists (nearest centres, its own first)
   const listOf = new Int32Array(m);
   if (lists > 1) {
@@ -189,6 +193,7 @@ export async function ivfKnnTable(
       ? new Int32Array([0])
       : await blockedTop(kernel, centres, lists, centres, lists, dim, probes, queryBlock);
   const members = listMembers(rows, listOf, lists);
+  options.onStep?.('assign');
 
   // 3. each list's rows against the rows of its probed lists, in blocks; then the exact re-rank
   const best = new BestK(k);
@@ -227,6 +232,7 @@ export async function ivfKnnTable(
     }
     for (let q = 0; q < queryRows.length; q++) rerankRow(matrix, include, queryRows[q], found[q], best, table);
   }
+  options.onStep?.('search');
   return table;
 }
 

@@ -4,6 +4,7 @@
  * the matrix is copied. Signals completion through `control` ([done, failed]); an error's text goes to `port`.
  */
 
+import { writeSync } from 'node:fs';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { IvfOptions } from '../recognition/ivf.js';
 
@@ -43,7 +44,19 @@ async function run(job: KnnJob): Promise<void> {
       index: new Int32Array(job.outIndex),
       distance: new Float64Array(job.outDistance),
     };
-    await ivfKnnTable(matrix, new Uint8Array(job.include), job.k, topDot, job.ivf, table);
+    // KNN_STEPS=1 logs each step's wall and CPU seconds to stderr (bench:cluster)
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const onStep = (step: string) => {
+      const c = process.cpuUsage(c0);
+      // written at once: this worker's process.stderr would wait for the blocked main thread
+      writeSync(
+        2,
+        `[knn ${job.count}] ${step} at ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${((c.user + c.system) / 1e6).toFixed(1)} s)\n`,
+      );
+    };
+    const ivf = process.env.KNN_STEPS === '1' ? { ...job.ivf, onStep } : job.ivf;
+    await ivfKnnTable(matrix, new Uint8Array(job.include), job.k, topDot, ivf, table);
   } finally {
     await release();
   }
