@@ -314,7 +314,9 @@ function annRecall(found: (i: number) => number[], exact: NeighbourSearch, faces
 
 function runCluster(size: number, o: Options): ClusterResult {
   log(`${size} faces: generating`);
-  const [data, generateMs] = time(() => syntheticFaces({ faces: size, seed: o.seed }, o.workers > 1));
+  const [data, generateMs] = time(() =>
+    syntheticFaces({ faces: size, seed: o.seed }, o.workers > 1 || o.knn === 'app'),
+  );
   const { set, truth } = data;
   const calibration = cosineCalibration(data, 20_000);
   const afterGenerate = currentRssMB();
