@@ -85,19 +85,23 @@ export function observationSet(items: readonly PlacedObservation[]): Observation
 }
 
 /**
- * When every observation's face vector is a view of one SharedArrayBuffer, row i right after row i − 1 (the store
- * loads them so, and the scale bench makes them so), the face matrix is that buffer itself: at a million faces a copy
+ * When every observation's face vector is a view of one SharedArrayBuffer at row i of it (the store loads them so,
+ * and the scale bench makes them so), the face matrix is that buffer itself: at a million faces a copy
  * would be 2 GB more, and the k-nearest worker reads shared memory without a copy. Null otherwise. Nothing in
  * recognition writes to the face rows.
  */
 function sharedFaceRows(items: readonly PlacedObservation[], dim: number): VectorMatrix | null {
   if (items.length === 0 || dim === 0) return null;
-  const first = items[0].observation.face?.embedding?.vector;
+  const at = items.findIndex((item) => item.observation.face?.embedding !== undefined);
+  const first = at < 0 ? undefined : items[at].observation.face!.embedding!.vector;
   if (!first || !(first.buffer instanceof SharedArrayBuffer)) return null;
-  const { buffer, byteOffset } = first;
+  const buffer = first.buffer;
+  const byteOffset = first.byteOffset - at * dim * 4;
+  if (byteOffset < 0 || byteOffset + items.length * dim * 4 > buffer.byteLength) return null;
   for (let i = 0; i < items.length; i++) {
+    // a row without a face vector (a body-only observation) keeps its slot, unread: hasFace is 0 there
     const v = items[i].observation.face?.embedding?.vector;
-    if (!v || v.buffer !== buffer || v.byteOffset !== byteOffset + i * dim * 4 || v.length !== dim) return null;
+    if (v && (v.buffer !== buffer || v.byteOffset !== byteOffset + i * dim * 4 || v.length !== dim)) return null;
   }
   return { dim, count: items.length, data: new Float32Array(buffer, byteOffset, items.length * dim) };
 }

@@ -28,3 +28,17 @@ describe('observationSet face rows', () => {
     expect(Array.from(plain.faces.data)).toEqual([1, 0, 0, 1]);
   });
 });
+
+describe('observationSet face rows with body-only observations', () => {
+  it('keeps a shared buffer whose rows without a face are unread slots', () => {
+    const data = new Float32Array(new SharedArrayBuffer(3 * 2 * 4));
+    data.set([0, 0, 0.6, 0.8, 1, 0]);
+    const items = [
+      { observation: {}, image: 0, moment: -1 },
+      ...placed([data.subarray(2, 4), data.subarray(4, 6)]).map((p, i) => ({ ...p, image: i + 1 })),
+    ];
+    const set = observationSet(items);
+    expect(set.faces.data.buffer).toBe(data.buffer);
+    expect(Array.from(set.hasFace)).toEqual([0, 1, 1]);
+  });
+});
