@@ -664,7 +664,10 @@ function childArgs(o: Options, kind: 'cluster' | 'assign', size: number): string
   if (o.hnsw !== 'app') {
     args.push('--m', String(o.hnsw.m), '--ef-construction', String(o.hnsw.efConstruction), '--ef', String(o.hnsw.ef));
   }
-  args.push('--centroids', o.centroids, '--workers', String(o.workers));
+  args.push('--centroids', o.centroids, '--workers', String(o.workers), '--knn', o.knn);
+  if (o.ivf.probes !== undefined) args.push('--probes', String(o.ivf.probes));
+  if (o.ivf.lists !== undefined) args.push('--lists', String(o.ivf.lists));
+  if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.exact) args.push('--exact');
   return args;
 }
