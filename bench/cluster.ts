@@ -814,12 +814,15 @@ async function main(): Promise<void> {
 
   const params = o.hnsw === 'app' ? APP_HNSW : o.hnsw;
   const settings =
-    `HNSW M ${params.m}, efConstruction ${params.efConstruction}, ef ${params.ef}` +
-    (o.hnsw === 'app' ? ', the app settings' : '') +
-    (o.workers > 1
-      ? `; ${o.workers} worker threads compute k-nearest tables, counted as "index build" (searches included)`
-      : '') +
-    (o.centroids === 'faces' ? '; pass-2 candidates by face votes' : '');
+    o.knn === 'app'
+      ? 'the app: k-nearest tables by IVF on onnxruntime in a worker, counted as "index build" (searches included); ' +
+        `HNSW M ${params.m} for the exemplars`
+      : `HNSW M ${params.m}, efConstruction ${params.efConstruction}, ef ${params.ef}` +
+        (o.hnsw === 'app' ? ', the app settings' : '') +
+        (o.workers > 1
+          ? `; ${o.workers} worker threads compute k-nearest tables, counted as "index build" (searches included)`
+          : '') +
+        (o.centroids === 'faces' ? '; pass-2 candidates by face votes' : '');
   if (clusters.length > 0) console.log(`\nRe-cluster (${settings}):\n${clusterTable(clusters)}`);
   if (assign) {
     console.log(
