@@ -1,6 +1,6 @@
 /**
- * `node dist/bench/knn-try.js SIZE [PROBES [LISTS]]`: times knnTable alone on the synthetic faces and measures its recall against exact search, overall and
- * for neighbours within cos >= 0.5 (those pass 1 can use).
+ * `node dist/bench/knn-try.js SIZE [PROBES [LISTS]]`: times knnTable alone on the synthetic faces and measures its
+ * recall against exact search on 100 faces, overall and for neighbours within cos >= 0.5 (those pass 1 can use).
  */
 import { syntheticFaces, mulberry32 } from './cluster-data.js';
 import { knnTable } from '../src/service/knn-tables.js';
