@@ -132,24 +132,3 @@ export function exactKnnTable(matrix: VectorMatrix, include: Uint8Array, k: numb
   }
   return table;
 }
-
-/**
- * Merges tables of the same rows computed over disjoint candidate sets (shards) into the k nearest overall, by
- * (distance, index). Each input list must itself be sorted so.
- */
-export function mergeTables(tables: readonly KnnTable[], k: number): KnnTable {
-  if (tables.length === 0) throw new RangeError('no tables to merge');
-  const count = tables[0].count;
-  for (const t of tables) if (t.count !== count) throw new RangeError('tables of different row counts');
-  const out = emptyTable(count, k);
-  const best = new BestK(k);
-  for (let i = 0; i < count; i++) {
-    best.reset();
-    for (const t of tables) {
-      const o = i * t.k;
-      for (let r = 0; r < t.k && t.index[o + r] >= 0; r++) best.offer(t.index[o + r], t.distance[o + r]);
-    }
-    best.writeRow(out, i);
-  }
-  return out;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterPass1 } from '../../src/recognition/cluster-pass1.js';
 import { includedRows, ivfKnnTable, listMembers, loopKernel } from '../../src/recognition/ivf.js';
-import { BestK, exactKnnTable, mergeTables, tableNeighbours, type KnnTable } from '../../src/recognition/knn.js';
+import { BestK, exactKnnTable, tableNeighbours, type KnnTable } from '../../src/recognition/knn.js';
 import { bruteForceSearch } from '../../src/recognition/neighbours.js';
 import { mulberry32 } from '../../bench/cluster-data.js';
 import { createMatrix, normaliseRows, row, type VectorMatrix } from '../../src/recognition/vectors.js';
@@ -54,30 +54,6 @@ describe('exactKnnTable', () => {
       const want = search(row(m, i), 6).filter((nb) => nb.index !== i);
       expect(tableNeighbours(table, i)).toEqual(want.slice(0, 5));
     }
-  });
-});
-
-describe('mergeTables', () => {
-  it('merges tables over disjoint shards into the table over all rows', () => {
-    const m = randomRows(90, 8, 4, 2);
-    const all = new Uint8Array(90).fill(1);
-    const table = exactKnnTable(m, all, 4);
-    // a shard table: every row's nearest among the shard's rows (rows outside it answer nothing of it)
-    const shard = (s: number): KnnTable => {
-      const t = exactKnnTable(m, all, 89);
-      const out = exactKnnTable(m, new Uint8Array(90), 4);
-      for (let i = 0; i < 90; i++) {
-        const mine = tableNeighbours(t, i).filter((nb) => nb.index % 3 === s);
-        mine.slice(0, 4).forEach((nb, r) => {
-          out.index[i * 4 + r] = nb.index;
-          out.distance[i * 4 + r] = nb.distance;
-        });
-      }
-      return out;
-    };
-    const merged = mergeTables([shard(0), shard(1), shard(2)], 4);
-    expect(Array.from(merged.index)).toEqual(Array.from(table.index));
-    expect(Array.from(merged.distance)).toEqual(Array.from(table.distance));
   });
 });
 
