@@ -39,7 +39,10 @@ import {
   timedIndex,
   type HnswParams,
 } from './cluster-hnsw.js';
-import { parallelCentroidSearch, timedTable } from './cluster-knn.js';
+import { parallelCentroidSearch, timedTable as prototypeTable } from './cluster-knn.js';
+import { knnTable } from '../src/service/knn-tables.js';
+import { tableNeighbours, type KnnTable } from '../src/recognition/knn.js';
+import type { IvfOptions } from '../src/recognition/ivf.js';
 import { fmt, quantile, round, table } from './stats.js';
 
 const USAGE = `usage: npm run bench:cluster -- [options]
@@ -52,7 +55,11 @@ const USAGE = `usage: npm run bench:cluster -- [options]
   --centroids index|faces
                        pass-2 candidates: an HNSW index over cluster centroids (default), or the face
                        index of pass 1 asked for the 64 faces nearest to each centroid (no second index)
-  --workers N          1 (default): one HNSW index on the main thread, as the app does. N > 1: the
+  --knn app|hnsw       app (default): what the app runs, k-nearest tables by IVF on onnxruntime in a worker
+                       (src/service/knn-tables.ts); hnsw: the HNSW providers below (the app before issue 15)
+  --probes N, --lists N, --threads N
+                       IVF settings of --knn app (default: the app's, probes 8, lists √(probes·rows), all cores)
+  --workers N          with --knn hnsw: 1 (default): one HNSW index on the main thread, as the app does. N > 1: the
                        prototype fix, a k-nearest table computed by N worker threads over N shards
                        (bench/cluster-knn.ts), for the faces and the centroids
   --exact              also re-cluster with the exact brute-force providers (sizes <= 20000) for reference
@@ -71,8 +78,11 @@ interface Options {
   hnsw: HnswParams | 'app';
   /** Pass-2 candidates: a second HNSW index over centroids, or votes of the faces near a centroid. */
   centroids: 'index' | 'faces';
-  /** 1: one index on this thread, as the app does. More: the parallel kNN-table prototype. */
+  /** 1: one index on this thread. More: the parallel kNN-table prototype (with knn 'hnsw'). */
   workers: number;
+  knn: 'app' | 'hnsw';
+  ivf: IvfOptions;
+  threads: number | undefined;
   exact: boolean;
   json: string | null;
   child: 'cluster' | 'assign' | null;
@@ -91,6 +101,10 @@ function parseOptions(argv: string[]): Options {
       ef: { type: 'string' },
       centroids: { type: 'string', default: 'index' },
       workers: { type: 'string', default: '1' },
+      knn: { type: 'string', default: 'app' },
+      probes: { type: 'string' },
+      lists: { type: 'string' },
+      threads: { type: 'string' },
       exact: { type: 'boolean', default: false },
       json: { type: 'string' },
       child: { type: 'string' },
@@ -112,6 +126,8 @@ function parseOptions(argv: string[]): Options {
   const centroids = values.centroids;
   if (centroids !== 'index' && centroids !== 'faces') throw new Error('--centroids must be index or faces');
   if (centroids === 'faces' && values.workers !== '1') throw new Error('--centroids faces needs --workers 1');
+  const knn = values.knn;
+  if (knn !== 'app' && knn !== 'hnsw') throw new Error('--knn must be app or hnsw');
   return {
     sizes: values.sizes
       .split(',')
@@ -129,6 +145,12 @@ function parseOptions(argv: string[]): Options {
       : 'app',
     centroids,
     workers: int('workers', values.workers, 1),
+    knn,
+    ivf: {
+      ...(values.probes !== undefined ? { probes: int('probes', values.probes, 1) } : {}),
+      ...(values.lists !== undefined ? { lists: int('lists', values.lists, 1) } : {}),
+    },
+    threads: values.threads === undefined ? undefined : int('threads', values.threads, 1),
     exact: values.exact,
     json: values.json ?? null,
     child,
@@ -264,6 +286,7 @@ interface ClusterResult {
   pass2: { clusters: number; merges: number; suggestions: number; centroids: number };
   centroidProvider: 'index' | 'faces';
   workers: number;
+  knn: 'app' | 'hnsw';
   gallery: { people: number; exemplars: number };
   quality: { pass1: Quality; final: Quality };
   /** Recall of the face index's k nearest against exact search, on a sample of faces. */
@@ -273,15 +296,16 @@ interface ClusterResult {
   exact: { pass1Ms: number; pass2Ms: number; pass1: Quality; final: Quality } | null;
 }
 
-function annRecall(search: NeighbourSearch, exact: NeighbourSearch, faces: VectorMatrix, queries: number) {
-  const k = 17; // pass 1 asks for k + 1 = 17
+/** `found(i)`: the provider's k + 1 nearest of row i, itself included (as pass 1 asks a search). */
+function annRecall(found: (i: number) => number[], exact: NeighbourSearch, faces: VectorMatrix, queries: number) {
+  const k = PASS1_NEIGHBOURS + 1;
   const rand = mulberry32(99);
   let hit = 0;
   let total = 0;
   for (let q = 0; q < queries; q++) {
-    const v = row(faces, Math.floor(rand() * faces.count));
-    const want = exact(v, k).map((nb) => nb.index);
-    const got = new Set(search(v, k).map((nb) => nb.index));
+    const i = Math.floor(rand() * faces.count);
+    const want = exact(row(faces, i), k).map((nb) => nb.index);
+    const got = new Set(found(i));
     for (const x of want) if (got.has(x)) hit++;
     total += want.length;
   }
@@ -290,7 +314,9 @@ function annRecall(search: NeighbourSearch, exact: NeighbourSearch, faces: Vecto
 
 function runCluster(size: number, o: Options): ClusterResult {
   log(`${size} faces: generating`);
-  const [data, generateMs] = time(() => syntheticFaces({ faces: size, seed: o.seed }, o.workers > 1));
+  const [data, generateMs] = time(() =>
+    syntheticFaces({ faces: size, seed: o.seed }, o.workers > 1 || o.knn === 'app'),
+  );
   const { set, truth } = data;
   const calibration = cosineCalibration(data, 20_000);
   const afterGenerate = currentRssMB();
@@ -303,34 +329,52 @@ function runCluster(size: number, o: Options): ClusterResult {
   let faceSearch: NeighbourSearch | null = null;
   const phases = new Map<RecognitionPhase['phase'], RecognitionPhase & { cpuMs: number; rssMB: number }>();
   let cpuMark = process.cpuUsage();
+  // --knn app: the app's table provider; its first call is over the faces (pass 1), its second over the centroids
+  let faceTable: KnnTable | null = null;
+  const timedTable = (matrix: VectorMatrix, include: Uint8Array, k: number): KnnTable => {
+    const clock = faceTable === null ? faceClock : centroidClock;
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const table = knnTable(matrix, include, k, { ivf: o.ivf, ...(o.threads ? { threads: o.threads } : {}) });
+    const c = process.cpuUsage(c0);
+    clock.buildMs += performance.now() - t0;
+    clock.buildCpuMs += (c.user + c.system) / 1000;
+    clock.builds++;
+    for (let i = 0; i < matrix.count; i++) if (include[i]) clock.rows++;
+    faceTable ??= table;
+    return table;
+  };
   log(`${size} faces: recognise() (face index, pass 1, pass 2, gallery, assignment)`);
   const [result, totalMs, totalCpu] = time(() =>
     recognise(
       { observations: asObservations(set), people: [], mustLink: [], cannotLink: [], rejected: [] },
       {
         mode: 'full',
-        search: {
-          exemplars: hnswSearch('synthetic', null).exemplars,
-          faces: (faces, include) => {
-            faceSearch =
-              o.workers > 1
-                ? timedTable(faces, include, PASS1_NEIGHBOURS + 1, params, o.workers, faceClock)
-                : timedIndex(faces, include, o.hnsw, faceClock);
-            return faceSearch;
-          },
-          centroids:
-            o.centroids === 'faces'
-              ? (centroids, include) =>
-                  centroidSearchViaFaces(
-                    faceSearch!,
-                    phases.get('pass1')!.labels!,
-                    CENTROID_FACE_VOTES,
-                    centroidClock,
-                  )(centroids, include)
-              : o.workers > 1
-                ? parallelCentroidSearch(PASS2_NEIGHBOURS + 1, params, o.workers, centroidClock)
-                : centroidSearch(o.hnsw, centroidClock),
-        },
+        search:
+          o.knn === 'app'
+            ? { table: timedTable, exemplars: hnswSearch('synthetic', null).exemplars }
+            : {
+                exemplars: hnswSearch('synthetic', null).exemplars,
+                faces: (faces, include) => {
+                  faceSearch =
+                    o.workers > 1
+                      ? prototypeTable(faces, include, PASS1_NEIGHBOURS + 1, params, o.workers, faceClock)
+                      : timedIndex(faces, include, o.hnsw, faceClock);
+                  return faceSearch;
+                },
+                centroids:
+                  o.centroids === 'faces'
+                    ? (centroids, include) =>
+                        centroidSearchViaFaces(
+                          faceSearch!,
+                          phases.get('pass1')!.labels!,
+                          CENTROID_FACE_VOTES,
+                          centroidClock,
+                        )(centroids, include)
+                    : o.workers > 1
+                      ? parallelCentroidSearch(PASS2_NEIGHBOURS + 1, params, o.workers, centroidClock)
+                      : centroidSearch(o.hnsw, centroidClock),
+              },
         onPhase: (report) => {
           const c = process.cpuUsage(cpuMark);
           cpuMark = process.cpuUsage();
@@ -351,7 +395,15 @@ function runCluster(size: number, o: Options): ClusterResult {
 
   // Not timed: how many of the exact k nearest the index returns.
   const recallQueries = Math.max(20, Math.min(200, Math.floor(2e7 / size)));
-  const recall = annRecall(faceSearch!, bruteForceSearch(set.faces, set.clearFace), set.faces, recallQueries);
+  const found = faceTable;
+  const recall = annRecall(
+    found
+      ? (i) => [i, ...tableNeighbours(found, i, PASS1_NEIGHBOURS).map((nb) => nb.index)]
+      : (i) => faceSearch!(row(set.faces, i), PASS1_NEIGHBOURS + 1).map((nb) => nb.index),
+    bruteForceSearch(set.faces, set.clearFace),
+    set.faces,
+    recallQueries,
+  );
   const indexCpuMs = faceClock.buildCpuMs;
   const pass1Ms = phase('pass1').ms - faceClock.buildMs;
   const pass1Cpu = phase('pass1').cpuMs - indexCpuMs;
@@ -419,6 +471,7 @@ function runCluster(size: number, o: Options): ClusterResult {
     },
     centroidProvider: o.centroids,
     workers: o.workers,
+    knn: o.knn,
     gallery: { people: result.people.length, exemplars: result.people.reduce((n, p) => n + p.exemplars.length, 0) },
     quality: {
       pass1: quality(clusteringScores(pass1.labels, truth)),
@@ -611,7 +664,10 @@ function childArgs(o: Options, kind: 'cluster' | 'assign', size: number): string
   if (o.hnsw !== 'app') {
     args.push('--m', String(o.hnsw.m), '--ef-construction', String(o.hnsw.efConstruction), '--ef', String(o.hnsw.ef));
   }
-  args.push('--centroids', o.centroids, '--workers', String(o.workers));
+  args.push('--centroids', o.centroids, '--workers', String(o.workers), '--knn', o.knn);
+  if (o.ivf.probes !== undefined) args.push('--probes', String(o.ivf.probes));
+  if (o.ivf.lists !== undefined) args.push('--lists', String(o.ivf.lists));
+  if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.exact) args.push('--exact');
   return args;
 }
@@ -758,12 +814,15 @@ async function main(): Promise<void> {
 
   const params = o.hnsw === 'app' ? APP_HNSW : o.hnsw;
   const settings =
-    `HNSW M ${params.m}, efConstruction ${params.efConstruction}, ef ${params.ef}` +
-    (o.hnsw === 'app' ? ', the app settings' : '') +
-    (o.workers > 1
-      ? `; ${o.workers} worker threads compute k-nearest tables, counted as "index build" (searches included)`
-      : '') +
-    (o.centroids === 'faces' ? '; pass-2 candidates by face votes' : '');
+    o.knn === 'app'
+      ? 'the app: k-nearest tables by IVF on onnxruntime in a worker, counted as "index build" (searches included); ' +
+        `HNSW M ${params.m} for the exemplars`
+      : `HNSW M ${params.m}, efConstruction ${params.efConstruction}, ef ${params.ef}` +
+        (o.hnsw === 'app' ? ', the app settings' : '') +
+        (o.workers > 1
+          ? `; ${o.workers} worker threads compute k-nearest tables, counted as "index build" (searches included)`
+          : '') +
+        (o.centroids === 'faces' ? '; pass-2 candidates by face votes' : '');
   if (clusters.length > 0) console.log(`\nRe-cluster (${settings}):\n${clusterTable(clusters)}`);
   if (assign) {
     console.log(

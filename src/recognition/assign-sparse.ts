@@ -77,6 +77,11 @@ export interface SparseAssignOptions extends LassoOptions {
   candidates?: number;
   /** k-nearest provider over the dictionary atoms (indices are atom indices). */
   search?: NeighbourSearch;
+  /**
+   * People (dictionary identities) the face may not join: their atoms are left out of the code, as if the dictionary
+   * held only the others. With `search`, that many more atoms are asked for, so the others still get `candidates`.
+   */
+  excluded?: ReadonlySet<number>;
 }
 
 export type SparseDecision = 'assigned' | 'no-energy' | 'low-share' | 'low-margin' | 'high-residual';
@@ -176,6 +181,18 @@ export function softThresholdCode(
   return out;
 }
 
+/** Atoms of each identity, once per dictionary (faces with excluded people ask it for every face). */
+const atomCounts = new WeakMap<Int32Array, Int32Array>();
+function atomsPerIdentity(owner: Int32Array, identityCount: number): Int32Array {
+  let counts = atomCounts.get(owner);
+  if (!counts) {
+    counts = new Int32Array(identityCount);
+    for (let a = 0; a < owner.length; a++) counts[owner[a]]++;
+    atomCounts.set(owner, counts);
+  }
+  return counts;
+}
+
 export function assignSparse(
   query: Float32Array,
   dictionary: ExemplarDictionary,
@@ -184,13 +201,21 @@ export function assignSparse(
   const { atoms, owner, identityCount } = dictionary;
   if (query.length !== atoms.dim) throw new RangeError(`query has length ${query.length}, expected ${atoms.dim}`);
   const y = normalise(query);
+  const excluded = options.excluded;
+  const allowed = (a: number) => excluded === undefined || !excluded.has(owner[a]);
   let candidates: Int32Array;
   if (options.search) {
-    const found = options.search(y, options.candidates ?? SPARSE_CANDIDATES).map((nb) => nb.index);
-    candidates = Int32Array.from(new Set(found.filter((a) => a >= 0 && a < atoms.count))).sort();
+    let extra = 0;
+    if (excluded !== undefined) {
+      const perPerson = atomsPerIdentity(owner, identityCount);
+      for (const id of excluded) if (id >= 0 && id < identityCount) extra += perPerson[id];
+    }
+    const found = options.search(y, (options.candidates ?? SPARSE_CANDIDATES) + extra).map((nb) => nb.index);
+    candidates = Int32Array.from(new Set(found.filter((a) => a >= 0 && a < atoms.count && allowed(a)))).sort();
   } else {
-    candidates = new Int32Array(atoms.count);
-    for (let a = 0; a < atoms.count; a++) candidates[a] = a;
+    const all: number[] = [];
+    for (let a = 0; a < atoms.count; a++) if (allowed(a)) all.push(a);
+    candidates = Int32Array.from(all);
   }
   const encoder = options.encoder ?? 'lasso';
   const coefficients =

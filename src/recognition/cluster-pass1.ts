@@ -35,7 +35,8 @@
  */
 
 import { buildConflictGraph, type ConflictGraph, type ObservationPair } from './constraints.js';
-import { bruteForceSearch, type NeighbourSearch } from './neighbours.js';
+import { tableNeighbours, type KnnTable } from './knn.js';
+import { bruteForceSearch, type Neighbour, type NeighbourSearch } from './neighbours.js';
 import { validateObservationSet, type ObservationSet } from './observations.js';
 import { findRoot, identityParents, labelsFromRoots } from './union-find.js';
 import { cosineAt, row } from './vectors.js';
@@ -68,6 +69,8 @@ export interface Pass1Options {
   neighbours?: number;
   /** k-nearest provider over the `faces` rows (indices are observation indices). Default: exact brute force over clear faces. */
   faceSearch?: NeighbourSearch;
+  /** The k nearest clear faces of every clear face (knn.ts), used instead of `faceSearch` when given. */
+  faceTable?: KnnTable;
   bodyOnlyMaxDistance?: number;
   bodyOnlyMinMargin?: number;
   /** Pairs a user confirmed as the same person: merged before anything else. */
@@ -395,11 +398,15 @@ export function clusterPass1(obs: ObservationSet, options: Pass1Options = {}): P
   }
 
   // 2. Candidate edges from the neighbour provider, scored at observation level.
-  const search = options.faceSearch ?? bruteForceSearch(faces, clearFace);
+  // a table leaves each row out of its own list, a search does not: k + 1 asked there gives the same k others
+  const table = options.faceTable;
+  const search = table ? null : (options.faceSearch ?? bruteForceSearch(faces, clearFace));
+  const neighboursOf = (i: number): Neighbour[] =>
+    table ? tableNeighbours(table, i, k) : search!(row(faces, i), k + 1);
   const edges = new EdgeBuffer();
   for (let i = 0; i < n; i++) {
     if (!clearFace[i]) continue;
-    for (const { index: j } of search(row(faces, i), k + 1)) {
+    for (const { index: j } of neighboursOf(i)) {
       if (j === i || j < 0 || j >= n || !clearFace[j]) continue;
       const f = 1 - cosineAt(faces.data, i * fDim, faces.data, j * fDim, fDim);
       if (f * alpha > pairMax) continue; // no body distance can bring it under pairMax

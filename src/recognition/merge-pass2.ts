@@ -31,7 +31,8 @@
 import { REFERENCE_LIBRARY_IMPOSTORS } from './calibration.js';
 import { buildConflictGraph, type ObservationPair } from './constraints.js';
 import { cohesive, medianLinkage, PASS2_SAMPLE_SIZE, withinLinkage } from './linkage.js';
-import { bruteForceSearch, type NeighbourSearch } from './neighbours.js';
+import { tableNeighbours, type KnnTable } from './knn.js';
+import { bruteForceSearch, type Neighbour, type NeighbourSearch } from './neighbours.js';
 import { findRoot, identityParents } from './union-find.js';
 import { createMatrix, row, type VectorMatrix } from './vectors.js';
 
@@ -103,6 +104,8 @@ export interface Pass2Options {
   cannotLink?: readonly ObservationPair[];
   /** Builds a k-nearest provider over cluster centroids (rows with include[i] === 0 are empty). */
   centroidSearch?: (centroids: VectorMatrix, include: Uint8Array) => NeighbourSearch;
+  /** Builds the k-nearest table of the centroids (knn.ts); used instead of `centroidSearch` when given. */
+  centroidTable?: (centroids: VectorMatrix, include: Uint8Array, k: number) => KnnTable;
 }
 
 export interface MergeSuggestion {
@@ -256,11 +259,15 @@ export function mergePass2(input: Pass2Input, options: Pass2Options = {}): Pass2
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let t = 0; t < dim; t++) centroids.data[o + t] *= inv;
   }
-  const search = (options.centroidSearch ?? bruteForceSearch)(centroids, hasCentroid);
+  // a table leaves each row out of its own list, a search does not: k + 1 asked there gives the same k others
+  const table = options.centroidTable?.(centroids, hasCentroid, k);
+  const search = table ? null : (options.centroidSearch ?? bruteForceSearch)(centroids, hasCentroid);
+  const nearest = (l: number): Neighbour[] =>
+    table ? tableNeighbours(table, l, k) : search!(row(centroids, l), k + 1);
   const neighbours: Set<number>[] = Array.from({ length: c }, () => new Set<number>());
   for (let l = 0; l < c; l++) {
     if (!hasCentroid[l]) continue;
-    for (const { index: m, distance } of search(row(centroids, l), k + 1)) {
+    for (const { index: m, distance } of nearest(l)) {
       if (m === l || m < 0 || m >= c || !hasCentroid[m] || distance > candidateMax) continue;
       neighbours[l].add(m);
       neighbours[m].add(l);

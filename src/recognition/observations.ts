@@ -59,7 +59,7 @@ export function observationSet(items: readonly PlacedObservation[]): Observation
       }
     }
   }
-  const faces = createMatrix(count, faceDim);
+  const faces = sharedFaceRows(items, faceDim) ?? createMatrix(count, faceDim);
   const bodies = bodyModel === undefined ? null : createMatrix(count, bodyDim);
   const hasFace = new Uint8Array(count);
   const clearFace = new Uint8Array(count);
@@ -73,7 +73,7 @@ export function observationSet(items: readonly PlacedObservation[]): Observation
     if (face?.embedding) {
       hasFace[i] = 1;
       clearFace[i] = face.quality.clear ? 1 : 0;
-      faces.data.set(face.embedding.vector, i * faceDim);
+      if (face.embedding.vector.buffer !== faces.data.buffer) faces.data.set(face.embedding.vector, i * faceDim);
     }
     const be = observation.upperBody?.embedding;
     if (be && bodies) {
@@ -82,6 +82,28 @@ export function observationSet(items: readonly PlacedObservation[]): Observation
     }
   });
   return { count, faces, hasFace, clearFace, bodies, hasBody, image, moment };
+}
+
+/**
+ * When every observation's face vector is a view of one SharedArrayBuffer at row i of it (the store loads them so,
+ * and the scale bench makes them so), the face matrix is that buffer itself: at a million faces a copy
+ * would be 2 GB more, and the k-nearest worker reads shared memory without a copy. Null otherwise. Nothing in
+ * recognition writes to the face rows.
+ */
+function sharedFaceRows(items: readonly PlacedObservation[], dim: number): VectorMatrix | null {
+  if (items.length === 0 || dim === 0) return null;
+  const at = items.findIndex((item) => item.observation.face?.embedding !== undefined);
+  const first = at < 0 ? undefined : items[at].observation.face!.embedding!.vector;
+  if (!first || !(first.buffer instanceof SharedArrayBuffer)) return null;
+  const buffer = first.buffer;
+  const byteOffset = first.byteOffset - at * dim * 4;
+  if (byteOffset < 0 || byteOffset + items.length * dim * 4 > buffer.byteLength) return null;
+  for (let i = 0; i < items.length; i++) {
+    // a row without a face vector (a body-only observation) keeps its slot, unread: hasFace is 0 there
+    const v = items[i].observation.face?.embedding?.vector;
+    if (v && (v.buffer !== buffer || v.byteOffset !== byteOffset + i * dim * 4 || v.length !== dim)) return null;
+  }
+  return { dim, count: items.length, data: new Float32Array(buffer, byteOffset, items.length * dim) };
 }
 
 /** Throws a RangeError when the arrays of a set disagree in length or flags. */

@@ -19,11 +19,12 @@ import { absorbIntoPeople, type AbsorbOptions } from './absorb.js';
 import type { SparseAssignOptions } from './assign-sparse.js';
 import { assignUnknown, byId, hasVector } from './assign-unknown.js';
 import { calibrate, libraryImpostors, REFERENCE_LIBRARY_IMPOSTORS, type Calibration } from './calibration.js';
-import { clusterPass1, type Pass1Options } from './cluster-pass1.js';
+import { clusterPass1, PASS1_NEIGHBOURS, type Pass1Options } from './cluster-pass1.js';
 import type { ObservationPair } from './constraints.js';
 import { resemblesDismissed } from './dismissed.js';
 import { buildGallery, type GalleryOptions } from './gallery.js';
 import { mergePass2, type Pass2Options } from './merge-pass2.js';
+import type { KnnTable } from './knn.js';
 import type { NeighbourSearch } from './neighbours.js';
 import { observationSet, type ObservationSet } from './observations.js';
 import { mapClustersToPeople, namedClusters, personClusterOverlap } from './person-mapping.js';
@@ -84,6 +85,11 @@ export interface SearchProviders {
   faces?: (faces: VectorMatrix, include: Uint8Array, ids: readonly number[]) => NeighbourSearch;
   /** Over pass 2's cluster centroids. */
   centroids?: (centroids: VectorMatrix, include: Uint8Array) => NeighbourSearch;
+  /**
+   * The k nearest included rows of every included row (knn.ts), for pass 1 over the faces and pass 2 over the
+   * centroids; used instead of `faces` and `centroids` when given.
+   */
+  table?: (matrix: VectorMatrix, include: Uint8Array, k: number) => KnnTable;
   /** Over the gallery's exemplar atoms; `ids` are the atoms' observation ids. */
   exemplars?: (atoms: VectorMatrix, ids: readonly number[]) => NeighbourSearch;
 }
@@ -106,8 +112,8 @@ export interface RecognitionOptions {
   search?: SearchProviders;
   /** Exemplar count above which assignment uses `search.exemplars` (default EXEMPLAR_SEARCH_ABOVE). */
   exemplarSearchAbove?: number;
-  pass1?: Omit<Pass1Options, 'faceSearch' | 'mustLink' | 'cannotLink'>;
-  pass2?: Omit<Pass2Options, 'centroidSearch' | 'cannotLink'>;
+  pass1?: Omit<Pass1Options, 'faceSearch' | 'faceTable' | 'mustLink' | 'cannotLink'>;
+  pass2?: Omit<Pass2Options, 'centroidSearch' | 'centroidTable' | 'cannotLink'>;
   gallery?: Omit<GalleryOptions, 'named'>;
   assign?: Omit<SparseAssignOptions, 'search'>;
   /** Absorption of faces no person holds (absorb.ts); `false` turns it off. */
@@ -239,13 +245,20 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   const clusterSet = withoutUnrecognisable(set, observations, options.unrecognisableSpreads);
   const { mustLink, cannotLink } = userConstraints(observations, people, input);
   report?.({ phase: 'pack', ms: lap() });
-  const faceSearch = set.count ? options.search?.faces?.(set.faces, clusterSet.clearFace, ids) : undefined;
+  const tableOf = options.search?.table;
+  const faceTable =
+    set.count && tableOf
+      ? tableOf(set.faces, clusterSet.clearFace, options.pass1?.neighbours ?? PASS1_NEIGHBOURS)
+      : undefined;
+  const faceSearch =
+    set.count && !faceTable ? options.search?.faces?.(set.faces, clusterSet.clearFace, ids) : undefined;
   const pass1 = clusterPass1(clusterSet, {
     ...(calibration ? pass1Thresholds(calibration) : {}),
     ...options.pass1,
     mustLink,
     cannotLink,
     ...(faceSearch ? { faceSearch } : {}),
+    ...(faceTable ? { faceTable } : {}),
   });
   report?.({ phase: 'pass1', ms: lap(), labels: pass1.labels, clusters: pass1.clusterCount });
   const pass2 = mergePass2(
@@ -255,6 +268,7 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
       ...options.pass2,
       cannotLink,
       ...(options.search?.centroids ? { centroidSearch: options.search.centroids } : {}),
+      ...(tableOf ? { centroidTable: tableOf } : {}),
     },
   );
   report?.({ phase: 'pass2', ms: lap(), labels: pass2.labels, clusters: pass2.clusterCount, merges: pass2.merges });

@@ -9,6 +9,7 @@ import {
 import type { StoredObservation } from '../store/observations.js';
 import type { Store } from '../store/store.js';
 import { VectorIndex } from '../store/vector-index.js';
+import { knnTable } from './knn-tables.js';
 
 export interface RecognitionSummary {
   people: number;
@@ -49,6 +50,17 @@ export function hnswSearch(faceModel: string, indexPath: string | null): SearchP
         new Uint8Array(atoms.count).fill(1),
         ids,
       ).search,
+  };
+}
+
+/**
+ * The app's providers: the clustering passes take k-nearest tables computed off this thread (knn-tables.ts: IVF with
+ * onnxruntime's block product, no second copy of the vectors); assignment searches the cached HNSW exemplar index.
+ */
+export function recognitionSearch(faceModel: string, indexPath: string | null): SearchProviders {
+  return {
+    table: (matrix, include, k) => knnTable(matrix, include, k),
+    exemplars: hnswSearch(faceModel, indexPath).exemplars,
   };
 }
 
@@ -131,7 +143,7 @@ export class RecognitionService {
         : this.store.observations.forAssignment(faceModel);
     const result = recognise(this.input(stored, mode), {
       mode,
-      search: hnswSearch(faceModel, indexPath),
+      search: recognitionSearch(faceModel, indexPath),
       ...(this.options.exemplarIndexAbove !== undefined
         ? { exemplarSearchAbove: this.options.exemplarIndexAbove }
         : {}),

@@ -82,6 +82,26 @@ describe('softThresholdCode', () => {
 });
 
 describe('assignSparse', () => {
+  it('with excluded people codes as over the dictionary without their atoms, with or without a search', () => {
+    const y = v([0.9, 0.7, 0.1, 0.1]);
+    const without: ExemplarDictionary = {
+      atoms: matrixFromRows([v([0, 1, 0, 0.2]), v([0, 1, 0, -0.2]), v([0, 0, 1, 0.2]), v([0, 0, 1, -0.2])]),
+      owner: Int32Array.from([0, 0, 1, 1]),
+      identityCount: 2,
+    };
+    const reference = assignSparse(y, without);
+    expect(assignSparse(y, dictionary).identity).not.toBe(1); // person 0 takes energy from person 1
+    expect(reference.identity).toBe(0); // person 1 of the full dictionary
+    for (const options of [{}, { search: bruteForceSearch(dictionary.atoms), candidates: 4 }]) {
+      const r = assignSparse(y, dictionary, { ...options, excluded: new Set([0]) });
+      expect(r.identity).toBe(1);
+      expect(Array.from(r.atoms)).toEqual([2, 3, 4, 5]);
+      expect(Array.from(r.coefficients)).toEqual(Array.from(reference.coefficients));
+      expect(r.energyShare).toBe(reference.energyShare);
+      expect(r.residual).toBe(reference.residual);
+    }
+  });
+
   it('picks the right person', () => {
     const r = assignSparse(v([0.2, 1, 0, 0.1]), dictionary);
     expect(r.identity).toBe(1);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import { VectorIndex } from '../../src/store/vector-index.js';
+import { observationSet } from '../../src/recognition/observations.js';
 import { matrixFromRows } from '../../src/recognition/vectors.js';
 import type { Observation } from '../../src/types.js';
 
@@ -51,6 +52,30 @@ describe('Store', () => {
     const again = Store.open(path);
     expect(again.people.list()).toEqual([]);
     again.close();
+  });
+
+  it('loads the faces for recognition as rows of one shared buffer, which recognition takes as its face matrix', () => {
+    const store = Store.open(tempDb());
+    const asset = addAsset(store, 'a.jpg', 'h1');
+    store.observations.replaceForAsset(asset.id, [
+      face(0, unit(1, 0, 0)),
+      {
+        upperBody: { box: [1, 2, 3, 4], score: 0.5, source: 'person', embedding: { model: 'b1', vector: unit(1, 1) } },
+      },
+      face(100, unit(0, 0.6, 0.8)),
+    ]);
+    const stored = store.observations.forRecognition('m1');
+    expect(stored).toHaveLength(3);
+    const a = stored[0].observation.face!.embedding!.vector;
+    const c = stored[2].observation.face!.embedding!.vector;
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(c.buffer).toBe(a.buffer);
+    expect(c.byteOffset - a.byteOffset).toBe(2 * 3 * 4);
+    expect(Array.from(c)).toEqual(Array.from(unit(0, 0.6, 0.8)));
+    const set = observationSet(stored.map((s) => ({ observation: s.observation, image: 0, moment: -1 })));
+    expect(set.faces.data.buffer).toBe(a.buffer);
+    expect(Array.from(set.hasFace)).toEqual([1, 0, 1]);
+    store.close();
   });
 
   it('refuses a store from a newer version of the program', () => {

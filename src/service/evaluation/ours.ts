@@ -6,7 +6,7 @@ import { vectorObservation } from '../../recognition/observations.js';
 import type { Calibration } from '../../recognition/calibration.js';
 import { recognise, type RecognitionObservation } from '../../recognition/recognise.js';
 import { row, type VectorMatrix } from '../../recognition/vectors.js';
-import { hnswSearch } from '../recognition.js';
+import { recognitionSearch } from '../recognition.js';
 import { pick, type Prepared } from './prepare.js';
 import type { CalibrationReport, SuggestionReport } from './types.js';
 
@@ -49,7 +49,7 @@ export function ourClustering(p: Prepared): {
     },
     {
       mode: 'full',
-      search: hnswSearch(EVAL_MODEL, null),
+      search: recognitionSearch(EVAL_MODEL, null),
       onCalibration: (use, c) => (calibration[use] = c && calibrationReport(c)),
     },
   );
