@@ -23,6 +23,7 @@
  */
 
 import { buildConflictGraph, type ObservationPair } from './constraints.js';
+import { tableNeighbours, type KnnTable } from './knn.js';
 import { bruteForceSearch, type NeighbourSearch } from './neighbours.js';
 import { row, type VectorMatrix } from './vectors.js';
 
@@ -72,6 +73,12 @@ export interface AbsorbOptions {
   cannotLink?: readonly ObservationPair[];
   /** k-nearest over `faces` restricted to `clearFace` rows (brute force when absent). */
   faceSearch?: NeighbourSearch;
+  /**
+   * Instead of `faceSearch`: a k-nearest table (knn.ts) whose included rows are the clear faces and the candidates,
+   * with at least `neighbours` per row. Rows that are not clear faces are skipped as evidence; the bound on what lies
+   * beyond the list is its last entry, whatever it is, so it stays an upper bound.
+   */
+  faceTable?: KnnTable;
 }
 
 /** New labels: each absorbed row takes its person's cluster label; every other row keeps its own. */
@@ -91,7 +98,8 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
   for (let i = 0; i < n; i++) if (candidate[i] && !isPerson.has(labels[i])) any = true;
   if (!any) return out;
 
-  const search = options.faceSearch ?? bruteForceSearch(faces, clearFace);
+  const table = options.faceTable;
+  const search = table ? null : (options.faceSearch ?? bruteForceSearch(faces, clearFace));
   const conflicts = buildConflictGraph(n, image, options.cannotLink ?? []);
   const scores = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -102,9 +110,11 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
       const l = out[conflicts.targets[p]];
       if (isPerson.has(l)) closed.add(l);
     }
-    const found = search(row(faces, i), k + 1)
-      .filter((nb) => nb.index !== i)
-      .slice(0, k);
+    const found = search
+      ? search(row(faces, i), k + 1)
+          .filter((nb) => nb.index !== i)
+          .slice(0, k)
+      : tableNeighbours(table!, i, k);
     if (found.length === 0) continue;
     scores.clear();
     for (const { index, distance } of found) {
@@ -141,4 +151,29 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
     if (best >= 0 && bestScore >= minCosine && bestScore - second >= minLead) out[i] = best;
   }
   return out;
+}
+
+/**
+ * The table absorption reads (`AbsorbOptions.faceTable`) where the caller computes k-nearest tables instead of
+ * searching (the app, at any size): one table over the clear faces and the faces that may be absorbed, with
+ * `neighbours` per row; none when no face may be absorbed or there is no person to join.
+ */
+export function absorbNeighbourTable(
+  input: Pick<AbsorbInput, 'faces' | 'candidate' | 'clearFace' | 'labels'>,
+  people: readonly number[],
+  table: (matrix: VectorMatrix, include: Uint8Array, k: number) => KnnTable,
+  neighbours: number = ABSORB_NEIGHBOURS,
+): KnnTable | undefined {
+  const { faces, candidate, clearFace, labels } = input;
+  const isPerson = new Set(people);
+  if (isPerson.size === 0) return undefined;
+  const include = Uint8Array.from(clearFace);
+  let candidates = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (candidate[i] && !isPerson.has(labels[i])) {
+      include[i] = 1;
+      candidates++;
+    }
+  }
+  return candidates > 0 ? table(faces, include, neighbours) : undefined;
 }

@@ -15,7 +15,7 @@
  */
 
 import type { AssignedBy, Observation } from '../types.js';
-import { absorbIntoPeople, type AbsorbOptions } from './absorb.js';
+import { absorbIntoPeople, absorbNeighbourTable, type AbsorbOptions } from './absorb.js';
 import type { SparseAssignOptions } from './assign-sparse.js';
 import { assignUnknown, byId, hasVector } from './assign-unknown.js';
 import { calibrate, libraryImpostors, REFERENCE_LIBRARY_IMPOSTORS, type Calibration } from './calibration.js';
@@ -283,13 +283,23 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   );
   report?.({ phase: 'gallery', ms: lap(), people: gallery.length });
   // faces no person holds, clear or not (never the user's, never junk), may join a person they clearly resemble
+  const candidate = Uint8Array.from(observations, (o, i) => (set.hasFace[i] && o.assignedBy !== 'user' ? 1 : 0));
+  const absorbTable =
+    options.absorb !== false && tableOf && !faceSearch
+      ? absorbNeighbourTable(
+          { faces: set.faces, candidate, clearFace: clusterSet.clearFace, labels: pass2.labels },
+          gallery.map((g) => g.label),
+          tableOf,
+          options.absorb?.neighbours,
+        )
+      : undefined;
   const labels =
     options.absorb === false
       ? pass2.labels
       : absorbIntoPeople(
           {
             faces: set.faces,
-            candidate: Uint8Array.from(observations, (o, i) => (set.hasFace[i] && o.assignedBy !== 'user' ? 1 : 0)),
+            candidate,
             clearFace: clusterSet.clearFace,
             image: set.image,
             labels: pass2.labels,
@@ -300,6 +310,7 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
             ...options.absorb,
             cannotLink,
             ...(faceSearch ? { faceSearch } : {}),
+            ...(absorbTable ? { faceTable: absorbTable } : {}),
           },
         );
   report?.({ phase: 'absorb', ms: lap(), labels });

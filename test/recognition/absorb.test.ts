@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { absorbIntoPeople, type AbsorbInput } from '../../src/recognition/absorb.js';
+import { absorbIntoPeople, absorbNeighbourTable, type AbsorbInput } from '../../src/recognition/absorb.js';
+import { exactKnnTable } from '../../src/recognition/knn.js';
 import { matrixFromRows } from '../../src/recognition/vectors.js';
 import { angle } from './helpers.js';
 
@@ -96,5 +97,42 @@ describe('absorbIntoPeople', () => {
   it('rejects inputs of different lengths', () => {
     const data = input([{ deg: 30 }]);
     expect(() => absorbIntoPeople({ ...data, image: new Int32Array(2) })).toThrow(RangeError);
+  });
+
+  it('reads a k-nearest table the same way as a search, where the caller computes tables', () => {
+    const cases = [
+      input([{ deg: 30 }, { deg: 50 }, { deg: 200 }]),
+      input([{ deg: 30, clear: false }]),
+      input([{ deg: 30, image: 2 }, { deg: 97, label: 1 }, { deg: 31 }]),
+    ];
+    for (const data of cases) {
+      const table = absorbNeighbourTable(data, data.people, exactKnnTable, 48)!;
+      expect(judged(absorbIntoPeople(data, { faceTable: table }))).toEqual(judged(absorbIntoPeople(data)));
+    }
+    // the table holds the clear faces and the faces that may join, and the bound is its last entry, clear or not.
+    // 30° (clear) and 20° (unclear) may join. With 5 per row, 30° sees 20°, 15°, 10°, 5°, 0°: person 0 scores
+    // mean cos(15°, 20°, 25°) = 0.937 and an unseen runner-up may reach cos 30° = 0.866, no lead; 20° sees 15°, 10°,
+    // 30°, 5°, 0°: 0.985 against cos 20° = 0.940, no lead either. With 6 per row both lists reach person 1 (90°).
+    const both = input([{ deg: 30 }, { deg: 20, clear: false }]);
+    let included: number[] = [];
+    const spy = (m: Parameters<typeof exactKnnTable>[0], include: Uint8Array, k: number) => {
+      included = Array.from(include);
+      return exactKnnTable(m, include, k);
+    };
+    const five = absorbNeighbourTable(both, both.people, spy, 5)!;
+    expect(included).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(judged(absorbIntoPeople(both, { faceTable: five, neighbours: 5 }))).toEqual([-1, -1]);
+    const six = absorbNeighbourTable(both, both.people, exactKnnTable, 6)!;
+    expect(judged(absorbIntoPeople(both, { faceTable: six, neighbours: 6 }))).toEqual([0, 0]);
+  });
+
+  it('asks for no table when no face may join or there is nobody to join', () => {
+    const table = () => {
+      throw new Error('no table was needed');
+    };
+    const held = input([{ deg: 97, label: 1 }]);
+    expect(absorbNeighbourTable(held, held.people, table)).toBeUndefined();
+    const nobody = input([{ deg: 30 }], []);
+    expect(absorbNeighbourTable(nobody, nobody.people, table)).toBeUndefined();
   });
 });
