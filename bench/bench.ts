@@ -305,6 +305,8 @@ async function main(): Promise<void> {
       graphLevels: first.levels,
       libvipsThreads: sharp.concurrency(),
       uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+      // glibc's per-thread malloc arenas decide most of the peak RSS (docs/perception-speed.md, "Peak RSS")
+      mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
     };
     const n = files.length;
     const mp = { median: median(megapixels), min: Math.min(...megapixels), max: Math.max(...megapixels) };
@@ -319,7 +321,8 @@ async function main(): Promise<void> {
     lines.push(`  ${fmt(mp.median, 2)} MP median (${fmt(mp.min, 2)}–${fmt(mp.max, 2)})`);
     lines.push(
       `  ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ORT intra-op threads ${machine.intraOpThreads}, ` +
-        `libvips threads ${machine.libvipsThreads}, libuv pool ${machine.uvThreadpool}`,
+        `libvips threads ${machine.libvipsThreads}, libuv pool ${machine.uvThreadpool}, ` +
+        `MALLOC_ARENA_MAX ${machine.mallocArenaMax ?? 'unset'}`,
     );
     lines.push(
       `  ORT graph optimisation (first worker): ${Object.entries(machine.graphLevels)

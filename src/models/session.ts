@@ -31,11 +31,12 @@ export const DEFAULT_TUNING: ModelTuning = { levels: ['all'], threads: true };
 
 /**
  * Measured with bench/model-options.ts on the app's own inputs (docs/perception-speed.md has the tables).
- * 'all' adds the NCHWc layout transformer to 'extended'; on the 2-core AMD EPYC (AVX2) it made UltraFace 2×,
- * the landmark regressor 3× and NanoDet 1.2–2× faster (with the transformer disabled they ran as at 'extended').
- * fr_feature depends on the CPU: 'all' took 69 ms per face against 23.5 ms at 'extended' on an AVX-512 Xeon
- * (issue 15), and 25 against 33 ms on the EPYC, so both are timed where it runs (calibrate).
- * A second thread halved fr_feature (5 faces) and NanoDet on the EPYC, and lost time on the two small models.
+ * 'all' adds the NCHWc layout transformer to 'extended'; on the 2-core AMD EPYC (AVX2) it cut the CPU time of
+ * UltraFace 2×, the landmark regressor 3.5×, the CenterNet backbone 2–3× and NanoDet 1.2× (with the transformer
+ * disabled, 'all' was no faster than 'extended'). fr_feature depends on the CPU: 'all' took 69 ms per face against
+ * 23.5 ms at 'extended' on an AVX-512 Xeon (issue 15), and 25.5 against 33 ms on the EPYC, so both are timed where
+ * it runs (fastestSession). A second thread cut fr_feature on 5 faces 124 → 87 ms and NanoDet 103 → 67 ms on the
+ * EPYC, and gained nothing on UltraFace or the landmarks.
  */
 export const MODEL_TUNING: Readonly<Record<string, ModelTuning>> = {
   'fr_detect.onnx': { levels: ['all'], threads: false },
