@@ -1,8 +1,8 @@
 /**
  * The block product of the k-nearest tables (recognition/ivf.ts's TopDotKernel) on onnxruntime: one tiny graph,
  * Gemm(queries, candidatesᵀ) → TopK, so the product runs in the runtime's SIMD kernels on its own thread pool. On the
- * 2-core AMD EPYC these sessions run on it ran a 1000 × 8000 × 512 block at 17–28 GFLOP/s under load, against 0.1–0.25 GFLOP/s for
- * the same loop in JavaScript.
+ * 2-core AMD EPYC these sessions run on, it ran a 1000 × 8000 × 512 block at 17–28 GFLOP/s under load, against
+ * 0.1–0.25 GFLOP/s for the same loop in JavaScript.
  */
 
 // first: onnxruntime's telemetry must be off before its native library sets up (see src/privacy.ts)
