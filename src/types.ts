@@ -112,3 +112,17 @@ export interface Perception {
   readonly maxPixels: number;
   perceive(image: RgbImage, options?: PerceiveOptions): Promise<Observation[]>;
 }
+
+/**
+ * A block product for the k-nearest tables: for each of `nq` query rows (row-major in `queries`), the positions
+ * (0..nc-1) of its min(k, nc) candidate rows with the largest dot product, largest first; the result is nq·k long
+ * and -1 pads. Recognition's IVF search takes one (recognition/ivf.ts); models/top-dot.ts makes one on onnxruntime.
+ */
+export type TopDotKernel = (
+  queries: Float32Array,
+  nq: number,
+  candidates: Float32Array,
+  nc: number,
+  dim: number,
+  k: number,
+) => Promise<Int32Array>;

@@ -9,6 +9,7 @@
 import '../privacy.js';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
+import type { TopDotKernel } from '../types.js';
 
 const { onnx } = onnxProto;
 
@@ -50,14 +51,7 @@ export function topDotModel(): Uint8Array {
   }).finish();
 }
 
-export type TopDot = (
-  queries: Float32Array,
-  nq: number,
-  candidates: Float32Array,
-  nc: number,
-  dim: number,
-  k: number,
-) => Promise<Int32Array>;
+export type TopDot = TopDotKernel;
 
 /** A session of the graph with `threads` intra-op threads, as a TopDotKernel. */
 export async function createTopDot(threads: number): Promise<{ topDot: TopDot; release: () => Promise<void> }> {

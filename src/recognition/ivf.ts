@@ -12,20 +12,10 @@
  */
 
 import { BestK, emptyTable, rerankRow, type KnnTable } from './knn.js';
+import type { TopDotKernel } from '../types.js';
 import type { VectorMatrix } from './vectors.js';
 
-/**
- * For each of `nq` query rows (row-major in `queries`), the positions (0..nc-1) of its min(k, nc) candidate rows with
- * the largest dot product, largest first; the result is nq·k long and -1 pads.
- */
-export type TopDotKernel = (
-  queries: Float32Array,
-  nq: number,
-  candidates: Float32Array,
-  nc: number,
-  dim: number,
-  k: number,
-) => Promise<Int32Array>;
+export type { TopDotKernel };
 
 export interface IvfOptions {
   /** Number of lists (default √(probes·rows), at least 1). */

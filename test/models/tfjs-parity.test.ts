@@ -17,7 +17,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceCachePath } from '../../src/models/fetch.js';
 import { findModel, readManifest, sourcesOf, type Manifest } from '../../src/models/manifest.js';
-import { cosine, maxAbsDiff } from './tfjs-graph-fixture.js';
+import { cosine } from '../helpers/cosine.js';
+import { maxAbsDiff } from './tfjs-graph-fixture.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const modelsDir = join(root, 'models');

@@ -2,19 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ReviewService } from '../../src/service/review.js';
 import type { Store } from '../../src/store/store.js';
 import { HAS_FIXTURES } from '../helpers/fixtures.js';
+import { cosine } from '../helpers/cosine.js';
 import { reviewApp, scannedStore } from './review-store.js';
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 describe.skipIf(!HAS_FIXTURES)("review: a clustered face's likeness to its person's faces", () => {
   let store: Store | null = null;
