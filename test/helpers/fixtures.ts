@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,4 +35,15 @@ export function readLabels(): Labels {
 
 export function fixture(path: string): string {
   return join(FIXTURES, path);
+}
+
+/** Fixture portraits as Immich assets with readable ids, "<identity>~<n>" → file; every identity when none are given. */
+export function portraitAssets(identities?: readonly string[]): Record<string, string> {
+  const photos: Record<string, string> = {};
+  for (const identity of identities ?? readdirSync(join(FIXTURES, 'people')).sort()) {
+    readdirSync(join(FIXTURES, 'people', identity))
+      .sort()
+      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
+  }
+  return photos;
 }

@@ -10,8 +10,8 @@ import { listen } from '../../src/review/server.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 import { CHROMIUM } from '../helpers/chromium.js';
 import { offlinePage } from '../helpers/offline-page.js';
-import { HAS_FIXTURES } from '../helpers/fixtures.js';
-import { identityOf, immichReview, portraits, suggestLibrary } from './immich-review.js';
+import { HAS_FIXTURES, portraitAssets } from '../helpers/fixtures.js';
+import { identityOf, immichReview, suggestLibrary } from './immich-review.js';
 
 describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chromium', () => {
   let browser: Browser;
@@ -83,7 +83,7 @@ describe.skipIf(!HAS_FIXTURES || !CHROMIUM)('review page against Immich in Chrom
   });
 
   it('in manage mode, renames a person and moves a face through the page: in Immich at once, and the next cycle writes nothing', async () => {
-    immich = startFakeImmich({ version: '3.2.2', photos: portraits(['obama', 'compreface_a', 'kit_harington']) });
+    immich = startFakeImmich({ version: '3.2.2', photos: portraitAssets(['obama', 'compreface_a', 'kit_harington']) });
     await immich.fake.ready();
     const review = await immichReview(immich, 'manage');
     await review.cycle();

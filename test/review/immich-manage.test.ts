@@ -6,8 +6,8 @@ import { Permission } from '@immich/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
-import { HAS_FIXTURES } from '../helpers/fixtures.js';
-import { immichReview, identityOf, portraits } from './immich-review.js';
+import { HAS_FIXTURES, portraitAssets } from '../helpers/fixtures.js';
+import { immichReview, identityOf } from './immich-review.js';
 import { post } from './review-store.js';
 
 let immich: RunningFakeImmich | undefined;
@@ -19,7 +19,7 @@ afterEach(() => {
 describe.skipIf(!HAS_FIXTURES)('review page against Immich, manage mode', () => {
   /** A library the sidecar has written and settled: its next cycle writes nothing. */
   async function written() {
-    immich = startFakeImmich({ version: '3.2.2', photos: portraits(['obama', 'compreface_a', 'kit_harington']) });
+    immich = startFakeImmich({ version: '3.2.2', photos: portraitAssets(['obama', 'compreface_a', 'kit_harington']) });
     await immich.fake.ready();
     const review = await immichReview(immich, 'manage');
     await review.cycle();

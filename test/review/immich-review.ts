@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -15,22 +15,11 @@ import { Store } from '../../src/store/store.js';
 import type { Box } from '../../src/types.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 import { RecordedPerception } from '../fakes/perception/index.js';
-import { FIXTURES, fixture } from '../helpers/fixtures.js';
+import { portraitAssets } from '../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
 const perception = new RecordedPerception();
-
-/** Fixture portraits as Immich assets with readable ids: "<identity>~<n>". */
-export function portraits(identities: readonly string[]): Record<string, string> {
-  const photos: Record<string, string> = {};
-  for (const identity of identities) {
-    readdirSync(join(FIXTURES, 'people', identity))
-      .sort()
-      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
-  }
-  return photos;
-}
 
 /** Our largest face box on each photo, rounded: where a face Immich found is (fixtures are under 1440 px). */
 export async function largestFaces(photos: Record<string, string>): Promise<Map<string, Box>> {
@@ -82,7 +71,7 @@ export async function immichReview(immich: RunningFakeImmich, mode: 'manage' | '
 
 /** Obama split over two Immich people, Kit on one; three faces Immich left unassigned or never found. */
 export async function suggestLibrary(version = '2.5.6') {
-  const photos = portraits(['obama', 'kit_harington']);
+  const photos = portraitAssets(['obama', 'kit_harington']);
   const boxes = await largestFaces(photos);
   const immich = startFakeImmich({ version, photos });
   await immich.fake.ready();

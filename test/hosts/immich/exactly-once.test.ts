@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Permission } from '@immich/sdk';
@@ -17,7 +17,7 @@ import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/inde
 import type { Fault } from '../../fakes/immich/faults.js';
 import type { OperationName } from '../../fakes/immich/operations.js';
 import { RecordedPerception } from '../../fakes/perception/index.js';
-import { FIXTURES, fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
+import { HAS_FIXTURES, portraitAssets } from '../../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const retry = (timeoutMs: number): RetryPolicy => ({
@@ -30,15 +30,7 @@ const retry = (timeoutMs: number): RetryPolicy => ({
 const WRITES: OperationName[] = ['createPerson', 'createFace', 'updatePerson', 'reassignFacesById', 'deletePerson'];
 
 /** The 24 fixture portraits as Immich assets with readable ids: "<identity>~<n>". */
-function library(): Record<string, string> {
-  const photos: Record<string, string> = {};
-  for (const identity of readdirSync(join(FIXTURES, 'people')).sort()) {
-    readdirSync(join(FIXTURES, 'people', identity))
-      .sort()
-      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
-  }
-  return photos;
-}
+const library = () => portraitAssets();
 
 /** A manage-mode sidecar on a fresh store, on the recorded perception. */
 function managingSidecar(client: ImmichClient, info: ServerInfo): { store: Store; sync: ImmichSync } {

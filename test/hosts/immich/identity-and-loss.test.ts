@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,7 +11,7 @@ import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type FakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
 import { RecordedPerception } from '../../fakes/perception/index.js';
-import { FIXTURES, fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
+import { HAS_FIXTURES, portraitAssets } from '../../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
@@ -19,15 +19,7 @@ const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeou
 const THREE = ['obama', 'compreface_a', 'kit_harington'];
 
 /** Fixture identities as Immich assets "<identity>~<n>": the three give 3 people and 14 faces once written back. */
-function library(identities: readonly string[] = THREE): Record<string, string> {
-  const photos: Record<string, string> = {};
-  for (const identity of identities) {
-    readdirSync(join(FIXTURES, 'people', identity))
-      .sort()
-      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
-  }
-  return photos;
-}
+const library = (identities: readonly string[] = THREE) => portraitAssets(identities);
 
 let immich: RunningFakeImmich | undefined;
 afterEach(() => {

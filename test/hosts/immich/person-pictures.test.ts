@@ -1,5 +1,5 @@
 import { getPersonThumbnail, init } from '@immich/sdk';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,21 +11,13 @@ import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
 import { RecordedPerception } from '../../fakes/perception/index.js';
-import { FIXTURES, fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
+import { HAS_FIXTURES, portraitAssets } from '../../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
 
 /** Three fixture identities as Immich assets "<identity>~<n>": three people once written back. */
-function library(): Record<string, string> {
-  const photos: Record<string, string> = {};
-  for (const identity of ['obama', 'compreface_a', 'kit_harington']) {
-    readdirSync(join(FIXTURES, 'people', identity))
-      .sort()
-      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
-  }
-  return photos;
-}
+const library = () => portraitAssets(['obama', 'compreface_a', 'kit_harington']);
 
 let immich: RunningFakeImmich | undefined;
 afterEach(() => {

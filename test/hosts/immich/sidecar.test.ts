@@ -9,21 +9,13 @@ import { ImmichSync } from '../../../src/service/immich-sync.js';
 import { Store } from '../../../src/store/store.js';
 import { startFakeImmich, type RunningFakeImmich } from '../../fakes/immich/index.js';
 import { RecordedPerception } from '../../fakes/perception/index.js';
-import { FIXTURES, fixture, HAS_FIXTURES } from '../../helpers/fixtures.js';
+import { FIXTURES, fixture, HAS_FIXTURES, portraitAssets } from '../../helpers/fixtures.js';
 
 const silent = pino({ level: 'silent' });
 const noWait: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000, sleep: async () => {} };
 
 /** Every fixture portrait as an Immich asset with a readable id: "<identity>~<n>". */
-function library(identities?: string[]): Record<string, string> {
-  const photos: Record<string, string> = {};
-  for (const identity of identities ?? readdirSync(join(FIXTURES, 'people')).sort()) {
-    readdirSync(join(FIXTURES, 'people', identity))
-      .sort()
-      .forEach((file, i) => (photos[`${identity}~${i + 1}`] = fixture(`people/${identity}/${file}`)));
-  }
-  return photos;
-}
+const library = (identities?: string[]) => portraitAssets(identities);
 const identityOf = (assetId: string) => assetId.split('~')[0];
 
 let immich: RunningFakeImmich | undefined;
