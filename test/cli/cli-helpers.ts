@@ -22,7 +22,8 @@ export function captureOutput(): { stdout: () => string; stderr: () => string } 
 
 export const tempDir = (prefix = 'cli-') => mkdtempSync(join(tmpdir(), prefix));
 
-const face = (x: number): Observation => ({
+/** A clear face without a vector whose box starts at x. */
+export const clearFaceAt = (x: number): Observation => ({
   face: {
     box: [x, 10, x + 50, 70],
     score: 0.99,
@@ -58,7 +59,7 @@ export function peopleStore(): { db: string; faces: Record<'p3' | 'p12' | 'p20',
         latitude: null,
         longitude: null,
       });
-      const [observation] = store.observations.replaceForAsset(asset.id, [face(10 * i)]);
+      const [observation] = store.observations.replaceForAsset(asset.id, [clearFaceAt(10 * i)]);
       store.observations.assign([{ id: observation, personId: id, assignedBy: 'cluster' }]);
       faces[id].push(observation);
     }

@@ -3,28 +3,12 @@ import { peopleCommand } from '../../src/cli/people.js';
 import { suggestionsCommand } from '../../src/cli/suggestions.js';
 import { IDENTITY_CHECKPOINT, type ImmichIdentity } from '../../src/hosts/immich/server-identity.js';
 import { Store } from '../../src/store/store.js';
-import type { Observation } from '../../src/types.js';
-import { captureOutput, peopleStore } from './cli-helpers.js';
+import { captureOutput, clearFaceAt, peopleStore } from './cli-helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
 });
-
-const clearFace: Observation = {
-  face: {
-    box: [300, 10, 350, 70],
-    score: 0.99,
-    landmarks: [
-      [1, 2],
-      [3, 4],
-      [5, 6],
-      [7, 8],
-      [9, 10],
-    ],
-    quality: { clear: true, score: 0.9, blur: 100, yaw: 0, size: 50 },
-  },
-};
 
 const IDENTITY: ImmichIdentity = {
   userId: 'u1',
@@ -60,7 +44,7 @@ function syncedStore(mode: 'manage' | 'suggest' = 'manage') {
     latitude: null,
     longitude: null,
   });
-  const [assigned] = store.observations.replaceForAsset(photo.id, [clearFace]);
+  const [assigned] = store.observations.replaceForAsset(photo.id, [clearFaceAt(300)]);
   store.observations.assign([{ id: assigned, personId: 'p3', assignedBy: 'assign' }]);
   store.close();
   return made;
