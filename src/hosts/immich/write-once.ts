@@ -140,10 +140,17 @@ export class WriteOnce {
     const marked = await this.client.searchPeople(PENDING_PREFIX);
     const pending: PendingPerson[] = [];
     const ourPeople = new Set(people.people.flatMap((p) => (p.immichId ? [p.immichId] : [])));
+    // the Immich faces our observations hold, read once for all face intents and kept up to date as they are adopted
+    let held: Set<string> | undefined;
     for (const intent of intents) {
       if (intent.kind === 'face') {
         const o = observations.get(Number(intent.subject));
-        if (o && intent.immichPersonId && (await this.adoptFace(intent.marker, o, intent.immichPersonId, ourPeople))) {
+        held ??= new Set(this.store.immich.faces().map((link) => link.immichFaceId));
+        if (
+          o &&
+          intent.immichPersonId &&
+          (await this.adoptFace(intent.marker, o, intent.immichPersonId, ourPeople, held))
+        ) {
           result.facesAdopted++;
         }
         this.store.immich.removeIntent(intent.marker);
@@ -182,15 +189,16 @@ export class WriteOnce {
 
   /**
    * A face intent left by a killed process: the asset's face on the intent's person that matches our box (and that
-   * no other observation holds) is the one we created; without one, nothing was created and the planner creates it.
+   * no other observation holds, `held`) is the one we created; without one, nothing was created and the planner
+   * creates it.
    */
   private async adoptFace(
     marker: string,
     o: PlanObservation,
     immichPersonId: string,
     ourPeople: ReadonlySet<string>,
+    held: Set<string>,
   ): Promise<boolean> {
-    const held = new Set(this.store.immich.faces().map((link) => link.immichFaceId));
     const all = (await this.client.faces(o.assetId)).filter((face) => !held.has(face.id));
     const made = matchFace(
       o.box,
@@ -218,6 +226,7 @@ export class WriteOnce {
         this.store.immich.linkFace({ observationId: o.id, immichFaceId: made.id, immichPersonId, origin: 'created' });
       this.store.immich.removeIntent(marker);
     });
+    if (made) held.add(made.id);
     return made !== undefined;
   }
 
