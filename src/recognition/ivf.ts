@@ -11,7 +11,7 @@
  * is not among the probed ones is missed (measured by bench:cluster's `annRecall`).
  */
 
-import { BestK, emptyTable, rerankRow, type KnnTable } from './knn.js';
+import { BestK, emptyTable, rerankCandidates, rerankRow, type KnnTable, type QueryRows } from './knn.js';
 import type { TopDotKernel } from '../types.js';
 import type { VectorMatrix } from './vectors.js';
 
@@ -136,19 +136,73 @@ export function listMembers(
   return { start, rows: members };
 }
 
-/** The k-nearest table of every included row, by IVF search (see the file's comment). */
+/** Each query row's list: the nearest centre, chosen exactly (in double) among the kernel's two nearest. */
+async function nearestLists(
+  queries: VectorMatrix,
+  queryRows: Int32Array,
+  centres: Float32Array,
+  lists: number,
+  kernel: TopDotKernel,
+  queryBlock: number,
+): Promise<Int32Array> {
+  const { dim, data } = queries;
+  const listOf = new Int32Array(queryRows.length);
+  if (lists === 1) return listOf;
+  const block = new Float32Array(Math.min(queryRows.length, 65536) * dim);
+  for (let r0 = 0; r0 < queryRows.length; r0 += 65536) {
+    const part = queryRows.subarray(r0, Math.min(queryRows.length, r0 + 65536));
+    const top = await blockedTop(
+      kernel,
+      gatherRows(queries, part, block),
+      part.length,
+      centres,
+      lists,
+      dim,
+      2,
+      queryBlock,
+    );
+    for (let r = 0; r < part.length; r++) {
+      // float32 products may order two nearly equidistant centres either way; the exact choice does not depend on
+      // which other queries share the block, so a face gets the same list in any batch
+      let bestList = Math.max(0, top[r * 2]);
+      let bestDot = -Infinity;
+      for (let x = 0; x < 2; x++) {
+        const c = top[r * 2 + x];
+        if (c < 0) continue;
+        let dotValue = 0;
+        for (let t = 0; t < dim; t++) dotValue += data[part[r] * dim + t] * centres[c * dim + t];
+        if (dotValue > bestDot || (dotValue === bestDot && c < bestList)) {
+          bestDot = dotValue;
+          bestList = c;
+        }
+      }
+      listOf[r0 + r] = bestList;
+    }
+  }
+  return listOf;
+}
+
+/**
+ * The k-nearest table of every included row, by IVF search (see the file's comment). With `queries`, the bipartite
+ * table (knn.ts's QueryRows): the lists are made of the base rows alone and each query is searched in the lists probed
+ * for its nearest centre, so a query's row depends only on itself and the base, never on the other queries.
+ */
 export async function ivfKnnTable(
   matrix: VectorMatrix,
   include: Uint8Array,
   k: number,
   kernel: TopDotKernel,
   options: IvfOptions = {},
-  table: KnnTable = emptyTable(matrix.count, k),
+  table?: KnnTable,
+  queries?: QueryRows,
 ): Promise<KnnTable> {
   const { dim } = matrix;
+  if (queries && queries.matrix.dim !== dim) throw new RangeError(`queries have dimension ${queries.matrix.dim}`);
   const rows = includedRows(include, matrix.count);
+  const queryRows = queries ? includedRows(queries.include, queries.matrix.count) : rows;
+  const out = table ?? emptyTable(queries ? queryRows.length : matrix.count, k);
   const m = rows.length;
-  if (m === 0 || k === 0) return table;
+  if (m === 0 || k === 0 || queryRows.length === 0) return out;
   const probesWanted = options.probes ?? IVF_PROBES;
   const lists = Math.max(1, Math.min(m, options.lists ?? Math.round(Math.sqrt(probesWanted * m))));
   const probes = Math.max(1, Math.min(lists, probesWanted));
@@ -185,14 +239,23 @@ export async function ivfKnnTable(
       ? new Int32Array([0])
       : await blockedTop(kernel, centres, lists, centres, lists, dim, probes, queryBlock);
   const members = listMembers(rows, listOf, lists);
+  // the queries of each list: table slots (bipartite) or the rows themselves
+  const querySource = queries ? queries.matrix : matrix;
+  const queryMembers = queries
+    ? listMembers(
+        Int32Array.from(queryRows, (_, slot) => slot),
+        await nearestLists(queries.matrix, queryRows, centres, lists, kernel, queryBlock),
+        lists,
+      )
+    : members;
   options.onStep?.('assign');
 
-  // 3. each list's rows against the rows of its probed lists, in blocks; then the exact re-rank
+  // 3. each list's queries against the rows of its probed lists, in blocks; then the exact re-rank
   const best = new BestK(k);
   const keep = k + margin;
   for (let c = 0; c < lists; c++) {
-    const q0 = members.start[c];
-    const q1 = members.start[c + 1];
+    const q0 = queryMembers.start[c];
+    const q1 = queryMembers.start[c + 1];
     if (q1 === q0) continue;
     const probeLists = new Set<number>([c]);
     for (let p = 0; p < probes; p++) if (probed[c * probes + p] >= 0) probeLists.add(probed[c * probes + p]);
@@ -200,32 +263,40 @@ export async function ivfKnnTable(
     for (const l of [...probeLists].sort((a, b) => a - b)) {
       for (let x = members.start[l]; x < members.start[l + 1]; x++) candidateRows.push(members.rows[x]);
     }
-    const queryRows = members.rows.subarray(q0, q1);
-    const queries = gatherRows(matrix, queryRows);
-    const found: number[][] = Array.from({ length: queryRows.length }, () => []);
+    const slots = queryMembers.rows.subarray(q0, q1);
+    const sourceRows = queries ? Int32Array.from(slots, (slot) => queryRows[slot]) : slots;
+    const block = gatherRows(querySource, sourceRows);
+    const found: number[][] = Array.from({ length: slots.length }, () => []);
     for (let c0 = 0; c0 < candidateRows.length; c0 += candidateBlock) {
       const part = candidateRows.slice(c0, c0 + candidateBlock);
       const top = await blockedTop(
         kernel,
-        queries,
-        queryRows.length,
+        block,
+        slots.length,
         gatherRows(matrix, part),
         part.length,
         dim,
         keep,
         queryBlock,
       );
-      for (let q = 0; q < queryRows.length; q++) {
+      for (let q = 0; q < slots.length; q++) {
         for (let r = 0; r < keep; r++) {
           const pos = top[q * keep + r];
           if (pos >= 0) found[q].push(part[pos]);
         }
       }
     }
-    for (let q = 0; q < queryRows.length; q++) rerankRow(matrix, include, queryRows[q], found[q], best, table);
+    for (let q = 0; q < slots.length; q++) {
+      if (queries) {
+        rerankCandidates(matrix, include, block, q * dim, -1, found[q], best);
+        best.writeRow(out, slots[q]);
+      } else {
+        rerankRow(matrix, include, slots[q], found[q], best, out);
+      }
+    }
   }
   options.onStep?.('search');
-  return table;
+  return out;
 }
 
 /** A TopDotKernel in plain loops (tests, and a reference for the app's kernel). */

@@ -10,7 +10,11 @@
 import type { Neighbour } from './neighbours.js';
 import type { VectorMatrix } from './vectors.js';
 
-/** The k nearest included rows (not the row itself) of every row, by (distance, index); -1 pads a short list. */
+/**
+ * The k nearest included rows (not the row itself) of every row, by (distance, index); -1 pads a short list. A
+ * bipartite table (`QueryRows`) has one row per included query row instead, in ascending order, and its entries are
+ * rows of the base matrix.
+ */
 export interface KnnTable {
   readonly k: number;
   readonly count: number;
@@ -18,6 +22,16 @@ export interface KnnTable {
   readonly index: Int32Array;
   /** count·k cosine distances matching `index` (Infinity where the index is -1). */
   readonly distance: Float64Array;
+}
+
+/**
+ * The queries of a bipartite table: rows of another matrix (or the same one under another mask) whose nearest base
+ * rows are asked, such as unplaced faces against the gallery's faces. A query is never its own neighbour only in a
+ * plain table; here base and query rows are different things.
+ */
+export interface QueryRows {
+  readonly matrix: VectorMatrix;
+  readonly include: Uint8Array;
 }
 
 export function emptyTable(count: number, k: number, shared = false): KnnTable {
@@ -90,22 +104,27 @@ export function rowDistance(data: Float32Array, i: number, j: number, dim: numbe
 }
 
 /**
- * Re-ranks candidate rows of row i exactly: the best k of `candidates` (duplicates, i itself and excluded rows are
- * skipped) by (distance, index), written into row i of `table`.
+ * Re-ranks candidate base rows of one query exactly: the best k of `candidates` (duplicates, `self` and excluded rows
+ * are skipped) by (distance, index), left in `best`. The query is `dim` floats of `query` from `queryOffset`.
  */
-export function rerankRow(
-  matrix: VectorMatrix,
+export function rerankCandidates(
+  base: VectorMatrix,
   include: Uint8Array,
-  i: number,
+  query: Float32Array,
+  queryOffset: number,
+  self: number,
   candidates: ArrayLike<number>,
   best: BestK,
-  table: KnnTable,
 ): void {
+  const { data, dim } = base;
   best.reset();
   for (let c = 0; c < candidates.length; c++) {
     const j = candidates[c];
-    if (j === i || j < 0 || !include[j]) continue;
-    const d = rowDistance(matrix.data, i, j, matrix.dim);
+    if (j === self || j < 0 || !include[j]) continue;
+    const b = j * dim;
+    let s = 0;
+    for (let t = 0; t < dim; t++) s += query[queryOffset + t] * data[b + t];
+    const d = 1 - s;
     // a duplicate candidate has the same (d, j) as an entry already kept
     let dup = false;
     for (let r = 0; r < best.size; r++) {
@@ -116,14 +135,47 @@ export function rerankRow(
     }
     if (!dup) best.offer(j, d);
   }
+}
+
+/** Re-ranks candidate rows of row i of `matrix` exactly (`rerankCandidates`), written into row i of `table`. */
+export function rerankRow(
+  matrix: VectorMatrix,
+  include: Uint8Array,
+  i: number,
+  candidates: ArrayLike<number>,
+  best: BestK,
+  table: KnnTable,
+): void {
+  rerankCandidates(matrix, include, matrix.data, i * matrix.dim, i, candidates, best);
   best.writeRow(table, i);
 }
 
-/** The exact table by brute force: O(n²·dim). For tests and small sets. */
-export function exactKnnTable(matrix: VectorMatrix, include: Uint8Array, k: number): KnnTable {
+/**
+ * The exact table by brute force: O(n²·dim). For tests and small sets. With `queries`, the bipartite table (one row
+ * per included query row, see KnnTable).
+ */
+export function exactKnnTable(matrix: VectorMatrix, include: Uint8Array, k: number, queries?: QueryRows): KnnTable {
   const { count, dim, data } = matrix;
-  const table = emptyTable(count, k);
   const best = new BestK(k);
+  if (queries) {
+    if (queries.matrix.dim !== dim) throw new RangeError(`queries have dimension ${queries.matrix.dim}, not ${dim}`);
+    const rows: number[] = [];
+    for (let q = 0; q < queries.matrix.count; q++) if (queries.include[q]) rows.push(q);
+    const table = emptyTable(rows.length, k);
+    const query = queries.matrix.data;
+    rows.forEach((q, r) => {
+      best.reset();
+      for (let j = 0; j < count; j++) {
+        if (!include[j]) continue;
+        let s = 0;
+        for (let t = 0; t < dim; t++) s += query[q * dim + t] * data[j * dim + t];
+        best.offer(j, 1 - s);
+      }
+      best.writeRow(table, r);
+    });
+    return table;
+  }
+  const table = emptyTable(count, k);
   for (let i = 0; i < count; i++) {
     if (!include[i]) continue;
     best.reset();

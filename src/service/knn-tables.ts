@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { IvfOptions } from '../recognition/ivf.js';
-import { emptyTable, exactKnnTable, type KnnTable } from '../recognition/knn.js';
+import { emptyTable, exactKnnTable, type KnnTable, type QueryRows } from '../recognition/knn.js';
 import type { VectorMatrix } from '../recognition/vectors.js';
 import type { KnnJob } from './knn-worker.js';
 
@@ -16,6 +16,15 @@ import type { KnnJob } from './knn-worker.js';
  * also keeps tests and small libraries free of the worker.
  */
 export const EXACT_TABLE_UP_TO = 2000;
+/**
+ * A bipartite table (queries against a base, such as new faces against the gallery's exemplars) over at most this many
+ * base rows is exact: one list, every query against every base row. Whether it is computed here (up to
+ * EXACT_BIPARTITE_PAIRS query·base pairs, ≈ 1 s in JavaScript) or in the worker then gives the same rows, so an
+ * incremental run with few new faces answers as the full run did (the fixed point of recognise.ts). Above it, the
+ * base is split into lists in the worker, however few the queries.
+ */
+export const EXACT_BIPARTITE_BASE = 4096;
+export const EXACT_BIPARTITE_PAIRS = 2_000_000;
 
 export interface KnnTableOptions {
   /** onnxruntime intra-op threads (default: every core). */
@@ -40,19 +49,29 @@ function sharedRows(matrix: VectorMatrix): { data: SharedArrayBuffer; offset: nu
   return { data: copy, offset: 0 };
 }
 
-/** The k-nearest table of every included row (knn.ts); blocks this thread until the worker is done. */
+/**
+ * The k-nearest table of every included row (knn.ts), or with `queries` the bipartite table; blocks this thread until
+ * the worker is done.
+ */
 export function knnTable(
   matrix: VectorMatrix,
   include: Uint8Array,
   k: number,
   options: KnnTableOptions = {},
+  queries?: QueryRows,
 ): KnnTable {
-  if (countIncluded(include, matrix.count) <= (options.exactUpTo ?? EXACT_TABLE_UP_TO)) {
-    return exactKnnTable(matrix, include, k);
+  const base = countIncluded(include, matrix.count);
+  const asked = queries ? countIncluded(queries.include, queries.matrix.count) : base;
+  const exactBase = queries !== undefined && base <= EXACT_BIPARTITE_BASE;
+  if (queries ? exactBase && base * asked <= EXACT_BIPARTITE_PAIRS : base <= (options.exactUpTo ?? EXACT_TABLE_UP_TO)) {
+    return exactKnnTable(matrix, include, k, queries);
   }
-  const table = emptyTable(matrix.count, k, true);
-  const includeShared = new SharedArrayBuffer(matrix.count);
-  new Uint8Array(includeShared).set(include.subarray(0, matrix.count));
+  const table = emptyTable(queries ? asked : matrix.count, k, true);
+  const shared = (mask: Uint8Array, count: number) => {
+    const buffer = new SharedArrayBuffer(count);
+    new Uint8Array(buffer).set(mask.subarray(0, count));
+    return buffer;
+  };
   const control = new SharedArrayBuffer(8);
   const flags = new Int32Array(control);
   const { port1, port2 } = new MessageChannel();
@@ -60,13 +79,22 @@ export function knnTable(
     ...sharedRows(matrix),
     dim: matrix.dim,
     count: matrix.count,
-    include: includeShared,
+    include: shared(include, matrix.count),
+    ...(queries
+      ? {
+          queries: {
+            ...sharedRows(queries.matrix),
+            count: queries.matrix.count,
+            include: shared(queries.include, queries.matrix.count),
+          },
+        }
+      : {}),
     k,
     outIndex: table.index.buffer as SharedArrayBuffer,
     outDistance: table.distance.buffer as SharedArrayBuffer,
     control,
     threads: options.threads ?? availableParallelism(),
-    ivf: options.ivf ?? {},
+    ivf: exactBase ? { ...options.ivf, lists: 1 } : (options.ivf ?? {}),
     port: port2,
   };
   const worker = new Worker(new URL('./knn-worker.js', import.meta.url), {

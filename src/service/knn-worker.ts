@@ -15,6 +15,8 @@ export interface KnnJob {
   dim: number;
   count: number;
   include: SharedArrayBuffer;
+  /** A bipartite table's queries (knn.ts's QueryRows): `count`·`dim` floats from float `offset` of `data`. */
+  queries?: { data: SharedArrayBuffer; offset: number; count: number; include: SharedArrayBuffer };
   k: number;
   /** count·k Int32 indices and Float64 distances (knn.ts's KnnTable). */
   outIndex: SharedArrayBuffer;
@@ -38,10 +40,19 @@ async function run(job: KnnJob): Promise<void> {
       count: job.count,
       data: new Float32Array(job.data, job.offset * 4, job.count * job.dim),
     };
+    const queries = job.queries && {
+      matrix: {
+        dim: job.dim,
+        count: job.queries.count,
+        data: new Float32Array(job.queries.data, job.queries.offset * 4, job.queries.count * job.dim),
+      },
+      include: new Uint8Array(job.queries.include),
+    };
+    const index = new Int32Array(job.outIndex);
     const table = {
       k: job.k,
-      count: job.count,
-      index: new Int32Array(job.outIndex),
+      count: index.length / job.k,
+      index,
       distance: new Float64Array(job.outDistance),
     };
     // KNN_STEPS=1 logs each step's wall and CPU seconds to stderr (bench:cluster)
@@ -56,7 +67,7 @@ async function run(job: KnnJob): Promise<void> {
       );
     };
     const ivf = process.env.KNN_STEPS === '1' ? { ...job.ivf, onStep } : job.ivf;
-    await ivfKnnTable(matrix, new Uint8Array(job.include), job.k, topDot, ivf, table);
+    await ivfKnnTable(matrix, new Uint8Array(job.include), job.k, topDot, ivf, table, queries);
   } finally {
     await release();
   }

@@ -103,6 +103,59 @@ describe('ivfKnnTable', () => {
   });
 });
 
+describe('bipartite tables (queries against a base)', () => {
+  const base = randomRows(300, 24, 10, 5);
+  const include = Uint8Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? 0 : 1));
+  const queries = randomRows(80, 24, 10, 6);
+  const asked = Uint8Array.from({ length: 80 }, (_, q) => (q % 5 === 0 ? 0 : 1));
+
+  it('has one row per asked query, each the brute-force search of the included base rows', () => {
+    const table = exactKnnTable(base, include, 4, { matrix: queries, include: asked });
+    expect(table.count).toBe(64);
+    const search = bruteForceSearch(base, include);
+    let slot = 0;
+    for (let q = 0; q < 80; q++) {
+      if (!asked[q]) continue;
+      expect(rowsOf(table, slot++)).toEqual(search(row(queries, q), 4).map((nb) => nb.index));
+    }
+  });
+
+  it('by IVF is the exact table when every list is probed', async () => {
+    const ivf = await ivfKnnTable(
+      base,
+      include,
+      6,
+      loopKernel,
+      { lists: 9, probes: 9, candidateBlock: 40 },
+      undefined,
+      {
+        matrix: queries,
+        include: asked,
+      },
+    );
+    const exact = exactKnnTable(base, include, 6, { matrix: queries, include: asked });
+    expect(Array.from(ivf.index)).toEqual(Array.from(exact.index));
+    expect(Array.from(ivf.distance)).toEqual(Array.from(exact.distance));
+  });
+
+  it('by IVF gives a query the same row whichever other queries are asked with it', async () => {
+    const options = { lists: 12, probes: 2 };
+    const all = await ivfKnnTable(base, include, 5, loopKernel, options, undefined, {
+      matrix: queries,
+      include: asked,
+    });
+    const one = new Uint8Array(80);
+    one[41] = 1;
+    const alone = await ivfKnnTable(base, include, 5, loopKernel, options, undefined, {
+      matrix: queries,
+      include: one,
+    });
+    // query 41 is the 33rd asked one (every fifth query is not asked)
+    expect(rowsOf(alone, 0)).toEqual(rowsOf(all, 32));
+    expect(rowsOf(alone, 0)).toHaveLength(5);
+  });
+});
+
 describe('listMembers', () => {
   it('groups rows by list in ascending order', () => {
     const rows = Int32Array.from([3, 5, 8, 9, 12]);

@@ -32,4 +32,30 @@ describe.skipIf(!HAS_BUILD)('knnTable in its worker (the built app)', () => {
     expect(Array.from(worker.distance)).toEqual(Array.from(exact.distance));
     expect(Array.from(worker.index.subarray(3 * 7, 4 * 7))).toEqual(new Array(7).fill(-1));
   });
+
+  it('computes a bipartite table in the worker as the exact one: by lists over a large base, whole over a small one', async () => {
+    const { knnTable } = (await import(BUILT.href)) as KnnTables;
+    const rows = (n: number, seed: number) => {
+      const rand = mulberry32(seed);
+      const m = createMatrix(n, 24);
+      for (let x = 0; x < m.data.length; x++) m.data[x] = rand() - 0.5;
+      normaliseRows(m);
+      return m;
+    };
+    // 5,000 base rows are split into lists (here all probed); 600 with 4,000 queries are searched whole, in the worker
+    for (const [baseRows, queryRows] of [
+      [5000, 300],
+      [600, 4000],
+    ]) {
+      const base = rows(baseRows, 12);
+      const include = new Uint8Array(baseRows).fill(1);
+      include[7] = 0;
+      const queries = { matrix: rows(queryRows, 13), include: new Uint8Array(queryRows).fill(1) };
+      queries.include[0] = 0;
+      const worker = knnTable(base, include, 5, { threads: 1, ivf: { lists: 8, probes: 8 } }, queries);
+      const exact = exactKnnTable(base, include, 5, queries);
+      expect(worker.count).toBe(queryRows - 1);
+      expect(Array.from(worker.index)).toEqual(Array.from(exact.index));
+    }
+  });
 });
