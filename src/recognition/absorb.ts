@@ -23,7 +23,7 @@
  */
 
 import { buildConflictGraph, type ObservationPair } from './constraints.js';
-import { tableNeighbours, type KnnTable } from './knn.js';
+import { tableNeighbours, type KnnTable, type QueryRows } from './knn.js';
 import { bruteForceSearch, type NeighbourSearch } from './neighbours.js';
 import { row, type VectorMatrix } from './vectors.js';
 
@@ -71,12 +71,15 @@ export interface AbsorbOptions {
   neighbours?: number;
   /** Observation pairs never to share a person (user rejections), by row. */
   cannotLink?: readonly ObservationPair[];
-  /** k-nearest over `faces` restricted to `clearFace` rows (brute force when absent). */
+  /**
+   * k-nearest over `faces` among the evidence rows, the clear faces of people (brute force over exactly those when
+   * absent). A search over more rows (all clear faces) also serves: rows that are not evidence are skipped, and the
+   * bound on what lies beyond the list is its last entry, whatever it is, so it stays an upper bound.
+   */
   faceSearch?: NeighbourSearch;
   /**
-   * Instead of `faceSearch`: a k-nearest table (knn.ts) whose included rows are the clear faces and the candidates,
-   * with at least `neighbours` per row. Rows that are not clear faces are skipped as evidence; the bound on what lies
-   * beyond the list is its last entry, whatever it is, so it stays an upper bound.
+   * Instead of `faceSearch`: the bipartite k-nearest table (knn.ts) of `absorbRows`: one row per face that may be
+   * absorbed, in ascending order, over the evidence rows, with at least `neighbours` per row.
    */
   faceTable?: KnnTable;
 }
@@ -99,11 +102,13 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
   if (!any) return out;
 
   const table = options.faceTable;
-  const search = table ? null : (options.faceSearch ?? bruteForceSearch(faces, clearFace));
+  const search = table ? null : (options.faceSearch ?? bruteForceSearch(faces, absorbRows(input).evidence));
   const conflicts = buildConflictGraph(n, image, options.cannotLink ?? []);
   const scores = new Map<number, number[]>();
+  let slot = -1;
   for (let i = 0; i < n; i++) {
     if (!candidate[i] || isPerson.has(labels[i])) continue;
+    slot++;
     // people this face may not join: those holding a face of its photo or one it is cannot-linked to
     const closed = new Set<number>();
     for (let p = conflicts.offsets[i]; p < conflicts.offsets[i + 1]; p++) {
@@ -114,7 +119,7 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
       ? search(row(faces, i), k + 1)
           .filter((nb) => nb.index !== i)
           .slice(0, k)
-      : tableNeighbours(table!, i, k);
+      : tableNeighbours(table!, slot, k);
     if (found.length === 0) continue;
     scores.clear();
     for (const { index, distance } of found) {
@@ -154,26 +159,40 @@ export function absorbIntoPeople(input: AbsorbInput, options: AbsorbOptions = {}
 }
 
 /**
- * The table absorption reads (`AbsorbOptions.faceTable`) where the caller computes k-nearest tables instead of
- * searching (the app, at any size): one table over the clear faces and the faces that may be absorbed, with
- * `neighbours` per row; none when no face may be absorbed or there is no person to join.
+ * Who asks and who answers in absorption: `queries` are the faces that may be absorbed (candidates no person holds),
+ * `evidence` the clear faces of people, the only neighbours that count.
  */
-export function absorbNeighbourTable(
-  input: Pick<AbsorbInput, 'faces' | 'candidate' | 'clearFace' | 'labels'>,
-  people: readonly number[],
-  table: (matrix: VectorMatrix, include: Uint8Array, k: number) => KnnTable,
-  neighbours: number = ABSORB_NEIGHBOURS,
-): KnnTable | undefined {
-  const { faces, candidate, clearFace, labels } = input;
-  const isPerson = new Set(people);
-  if (isPerson.size === 0) return undefined;
-  const include = Uint8Array.from(clearFace);
-  let candidates = 0;
+export function absorbRows(input: Pick<AbsorbInput, 'candidate' | 'clearFace' | 'labels' | 'people'>): {
+  queries: Uint8Array;
+  evidence: Uint8Array;
+  asked: number;
+} {
+  const { candidate, clearFace, labels } = input;
+  const isPerson = new Set(input.people);
+  const queries = new Uint8Array(labels.length);
+  const evidence = new Uint8Array(labels.length);
+  let asked = 0;
   for (let i = 0; i < labels.length; i++) {
-    if (candidate[i] && !isPerson.has(labels[i])) {
-      include[i] = 1;
-      candidates++;
+    if (isPerson.has(labels[i])) evidence[i] = clearFace[i];
+    else if (candidate[i]) {
+      queries[i] = 1;
+      asked++;
     }
   }
-  return candidates > 0 ? table(faces, include, neighbours) : undefined;
+  return { queries, evidence, asked };
+}
+
+/**
+ * The table absorption reads (`AbsorbOptions.faceTable`) where the caller computes k-nearest tables instead of
+ * searching (the app, at any size): the bipartite table of the faces that may be absorbed over the clear faces of
+ * people, with `neighbours` per row; none when no face may be absorbed or there is no person to join.
+ */
+export function absorbNeighbourTable(
+  input: Pick<AbsorbInput, 'faces' | 'candidate' | 'clearFace' | 'labels' | 'people'>,
+  table: (matrix: VectorMatrix, include: Uint8Array, k: number, queries?: QueryRows) => KnnTable,
+  neighbours: number = ABSORB_NEIGHBOURS,
+): KnnTable | undefined {
+  if (input.people.length === 0) return undefined;
+  const { queries, evidence, asked } = absorbRows(input);
+  return asked > 0 ? table(input.faces, evidence, neighbours, { matrix: input.faces, include: queries }) : undefined;
 }

@@ -106,24 +106,28 @@ describe('absorbIntoPeople', () => {
       input([{ deg: 30, image: 2 }, { deg: 97, label: 1 }, { deg: 31 }]),
     ];
     for (const data of cases) {
-      const table = absorbNeighbourTable(data, data.people, exactKnnTable, 48)!;
+      const table = absorbNeighbourTable(data, exactKnnTable, 48)!;
       expect(judged(absorbIntoPeople(data, { faceTable: table }))).toEqual(judged(absorbIntoPeople(data)));
     }
-    // the table holds the clear faces and the faces that may join, and the bound is its last entry, clear or not.
-    // 30° (clear) and 20° (unclear) may join. With 5 per row, 30° sees 20°, 15°, 10°, 5°, 0°: person 0 scores
-    // mean cos(15°, 20°, 25°) = 0.937 and an unseen runner-up may reach cos 30° = 0.866, no lead; 20° sees 15°, 10°,
-    // 30°, 5°, 0°: 0.985 against cos 20° = 0.940, no lead either. With 6 per row both lists reach person 1 (90°).
+    // the table's rows are the faces that may join, its base the clear faces of people, and the bound is its last
+    // entry. 30° (clear) and 20° (unclear) may join. With 4 per row, 30° sees 15°, 10°, 5°, 0° only: person 0 scores
+    // mean cos(15°, 20°, 25°) = 0.937 and an unseen runner-up may reach cos 30° = 0.866, no lead; 20° scores 0.985
+    // against cos 20° = 0.940, no lead either. With 5 per row both lists reach person 1 (90°), and both join person 0.
     const both = input([{ deg: 30 }, { deg: 20, clear: false }]);
-    let included: number[] = [];
-    const spy = (m: Parameters<typeof exactKnnTable>[0], include: Uint8Array, k: number) => {
-      included = Array.from(include);
-      return exactKnnTable(m, include, k);
+    let asked: number[][] = [];
+    const spy = (...args: Parameters<typeof exactKnnTable>) => {
+      asked = [Array.from(args[1]), Array.from(args[3]!.include)];
+      return exactKnnTable(...args);
     };
-    const five = absorbNeighbourTable(both, both.people, spy, 5)!;
-    expect(included).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
-    expect(judged(absorbIntoPeople(both, { faceTable: five, neighbours: 5 }))).toEqual([-1, -1]);
-    const six = absorbNeighbourTable(both, both.people, exactKnnTable, 6)!;
-    expect(judged(absorbIntoPeople(both, { faceTable: six, neighbours: 6 }))).toEqual([0, 0]);
+    const four = absorbNeighbourTable(both, spy, 4)!;
+    expect(asked).toEqual([
+      [1, 1, 1, 1, 1, 1, 1, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 1, 1],
+    ]);
+    expect(four.count).toBe(2);
+    expect(judged(absorbIntoPeople(both, { faceTable: four, neighbours: 4 }))).toEqual([-1, -1]);
+    const five = absorbNeighbourTable(both, exactKnnTable, 5)!;
+    expect(judged(absorbIntoPeople(both, { faceTable: five, neighbours: 5 }))).toEqual([0, 0]);
   });
 
   it('asks for no table when no face may join or there is nobody to join', () => {
@@ -131,8 +135,8 @@ describe('absorbIntoPeople', () => {
       throw new Error('no table was needed');
     };
     const held = input([{ deg: 97, label: 1 }]);
-    expect(absorbNeighbourTable(held, held.people, table)).toBeUndefined();
+    expect(absorbNeighbourTable(held, table)).toBeUndefined();
     const nobody = input([{ deg: 30 }], []);
-    expect(absorbNeighbourTable(nobody, nobody.people, table)).toBeUndefined();
+    expect(absorbNeighbourTable(nobody, table)).toBeUndefined();
   });
 });
