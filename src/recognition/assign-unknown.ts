@@ -4,12 +4,13 @@
  * run and the next incremental run both see, so both decide every face alike (the fixed point).
  */
 
-import { assignSparse } from './assign-sparse.js';
+import { assignSparse, SPARSE_CANDIDATES } from './assign-sparse.js';
 import { calibrate, galleryImpostors, REFERENCE_GALLERY_IMPOSTORS } from './calibration.js';
 import { assignmentThresholds, dismissedThreshold } from './thresholds.js';
 import type { ObservationPair } from './constraints.js';
 import { resemblesDismissed } from './dismissed.js';
 import type { RecognitionObservation, RecognitionOptions } from './recognise.js';
+import { tableNeighbours, type KnnTable } from './knn.js';
 import { createMatrix, row, type VectorMatrix } from './vectors.js';
 
 /**
@@ -18,6 +19,11 @@ import { createMatrix, row, type VectorMatrix } from './vectors.js';
  * faces left unknown), over 64 candidates about 0.2 ms; the fixed point holds either way (one canonical dictionary).
  */
 export const EXEMPLAR_SEARCH_ABOVE = 256;
+/**
+ * Atoms asked per face of the exemplar table: the coded candidates plus room for the atoms of people the face may not
+ * join (two such people with 8 exemplars each), which are dropped from its list.
+ */
+export const EXEMPLAR_TABLE_SPARE = 16;
 
 export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -62,6 +68,7 @@ export function assignUnknown(
   cannotLink: readonly ObservationPair[],
   options: RecognitionOptions,
   dismissed: readonly Float32Array[] = [],
+  faces?: VectorMatrix,
 ): (string | null)[] {
   const result = [...personOf];
   const rowOf = new Map(observations.map((o, i) => [o.id, i]));
@@ -80,7 +87,10 @@ export function assignUnknown(
   if (gallery.length === 0 || pending.length === 0) return result;
 
   const dim = observations[rowOf.get(gallery[0].atoms[0])!].observation.face!.embedding!.vector.length;
-  const dictionary = dictionaryOf(observations, rowOf, gallery, dim);
+  const tableOf = options.search?.table;
+  const above = options.exemplarSearchAbove ?? EXEMPLAR_SEARCH_ABOVE;
+  const useTable = tableOf !== undefined && gallery.reduce((n, p) => n + p.atoms.length, 0) > above;
+  const dictionary = dictionaryOf(observations, rowOf, gallery, dim, useTable);
   const { atoms, atomIds } = dictionary;
   const calibration =
     options.calibrate === false
@@ -90,8 +100,8 @@ export function assignUnknown(
   const assign = { ...(calibration ? assignmentThresholds(calibration) : {}), ...options.assign };
   const dismissedAt = calibration ? dismissedThreshold(calibration) : undefined;
   const total = atomIds.length;
-  const above = options.exemplarSearchAbove ?? EXEMPLAR_SEARCH_ABOVE;
-  const search = total > above ? options.search?.exemplars?.(atoms, atomIds) : undefined;
+  const table = useTable ? exemplarTable(observations, pending, atoms, tableOf, assign.candidates, faces) : undefined;
+  const search = total > above && !table ? options.search?.exemplars?.(atoms, atomIds) : undefined;
   const forbidden = forbiddenPeople(observations, personOf, cannotLink);
   const personIndex = new Map(gallery.map((p, k) => [p.id, k]));
   // a person appears once per photo: the people already in a photo are closed to its other faces
@@ -107,7 +117,8 @@ export function assignUnknown(
   const atomVectors = function* () {
     for (let k = 0; k < total; k++) yield row(atoms, k);
   };
-  for (const i of pending) {
+  for (let slot = 0; slot < pending.length; slot++) {
+    const i = pending[slot];
     const vector = observations[i].observation.face!.embedding!.vector;
     if (dismissed.length > 0 && resemblesDismissed(vector, dismissed, atomVectors, dismissedAt)) continue;
     const sameImage = inImage.get(observations[i].image);
@@ -118,6 +129,7 @@ export function assignUnknown(
     const closed = excluded ? new Set([...excluded].map((id) => personIndex.get(id) ?? -1)) : undefined;
     const coded = assignSparse(vector, dictionary, {
       ...assign,
+      ...(table ? { search: (_: Float32Array, k: number) => tableNeighbours(table, slot, k) } : {}),
       ...(search ? { search } : {}),
       ...(closed ? { excluded: closed } : {}),
     });
@@ -132,9 +144,10 @@ export function dictionaryOf(
   rowOf: ReadonlyMap<number, number>,
   gallery: readonly { atoms: readonly number[] }[],
   dim: number,
+  shared = false,
 ): { atoms: VectorMatrix; owner: Int32Array; identityCount: number; atomIds: number[] } {
   const total = gallery.reduce((n, p) => n + p.atoms.length, 0);
-  const atoms = createMatrix(total, dim);
+  const atoms = createMatrix(total, dim, shared);
   const owner = new Int32Array(total);
   const atomIds: number[] = [];
   gallery.forEach((p, person) => {
@@ -145,4 +158,29 @@ export function dictionaryOf(
     }
   });
   return { atoms, owner, identityCount: gallery.length, atomIds };
+}
+
+/**
+ * The nearest atoms of every pending face at once (a bipartite k-nearest table; row r is `pending[r]`): the faces are
+ * the rows of `faces` (the full run's face matrix, no copy) or gathered here. Each face's row depends only on it and
+ * the dictionary (ivf.ts), so a full run and the next incremental run code a face over the same candidates.
+ */
+function exemplarTable(
+  observations: readonly RecognitionObservation[],
+  pending: readonly number[],
+  atoms: VectorMatrix,
+  table: NonNullable<NonNullable<RecognitionOptions['search']>['table']>,
+  candidates: number | undefined,
+  faces?: VectorMatrix,
+): KnnTable {
+  const k = (candidates ?? SPARSE_CANDIDATES) + EXEMPLAR_TABLE_SPARE;
+  const all = new Uint8Array(atoms.count).fill(1);
+  if (faces && faces.count === observations.length) {
+    const include = new Uint8Array(faces.count);
+    for (const i of pending) include[i] = 1;
+    return table(atoms, all, k, { matrix: faces, include });
+  }
+  const queries = createMatrix(pending.length, atoms.dim, true);
+  pending.forEach((i, r) => queries.data.set(observations[i].observation.face!.embedding!.vector, r * atoms.dim));
+  return table(atoms, all, k, { matrix: queries, include: new Uint8Array(pending.length).fill(1) });
 }

@@ -24,7 +24,7 @@ import type { ObservationPair } from './constraints.js';
 import { resemblesDismissed } from './dismissed.js';
 import { buildGallery, type GalleryOptions } from './gallery.js';
 import { mergePass2, type Pass2Options } from './merge-pass2.js';
-import type { KnnTable } from './knn.js';
+import type { KnnTable, QueryRows } from './knn.js';
 import type { NeighbourSearch } from './neighbours.js';
 import { observationSet, type ObservationSet } from './observations.js';
 import { mapClustersToPeople, namedClusters, personClusterOverlap } from './person-mapping.js';
@@ -87,9 +87,11 @@ export interface SearchProviders {
   centroids?: (centroids: VectorMatrix, include: Uint8Array) => NeighbourSearch;
   /**
    * The k nearest included rows of every included row (knn.ts), for pass 1 over the faces and pass 2 over the
-   * centroids; used instead of `faces` and `centroids` when given.
+   * centroids; used instead of `faces` and `centroids` when given. With `queries`, the bipartite table (the k nearest
+   * included rows of each query), which absorption asks of the people's faces and assignment of the gallery's
+   * exemplars, instead of searching face by face.
    */
-  table?: (matrix: VectorMatrix, include: Uint8Array, k: number) => KnnTable;
+  table?: (matrix: VectorMatrix, include: Uint8Array, k: number, queries?: QueryRows) => KnnTable;
   /** Over the gallery's exemplar atoms; `ids` are the atoms' observation ids. */
   exemplars?: (atoms: VectorMatrix, ids: readonly number[]) => NeighbourSearch;
 }
@@ -287,8 +289,13 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   const absorbTable =
     options.absorb !== false && tableOf && !faceSearch
       ? absorbNeighbourTable(
-          { faces: set.faces, candidate, clearFace: clusterSet.clearFace, labels: pass2.labels },
-          gallery.map((g) => g.label),
+          {
+            faces: set.faces,
+            candidate,
+            clearFace: clusterSet.clearFace,
+            labels: pass2.labels,
+            people: gallery.map((g) => g.label),
+          },
           tableOf,
           options.absorb?.neighbours,
         )
@@ -332,7 +339,15 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     id: personOfLabel.get(g.label)!,
     exemplars: Array.from(g.exemplars, (i) => ids[i]).sort((a, b) => a - b),
   }));
-  const final = assignUnknown(observations, clustered, galleryPeople, input.cannotLink, options, input.dismissed);
+  const final = assignUnknown(
+    observations,
+    clustered,
+    galleryPeople,
+    input.cannotLink,
+    options,
+    input.dismissed,
+    set.faces,
+  );
   report?.({ phase: 'assign', ms: lap() });
   const assignments: RecognitionAssignment[] = [];
   observations.forEach((o, i) => {

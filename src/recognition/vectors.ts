@@ -14,12 +14,13 @@ export interface VectorMatrix {
   readonly data: Float32Array;
 }
 
-/** A zero-filled matrix. */
-export function createMatrix(count: number, dim: number): VectorMatrix {
+/** A zero-filled matrix; `shared` puts it in a SharedArrayBuffer (a worker then reads it without a copy). */
+export function createMatrix(count: number, dim: number, shared = false): VectorMatrix {
   if (!Number.isInteger(count) || count < 0 || !Number.isInteger(dim) || dim < 0) {
     throw new RangeError(`invalid matrix shape ${count}x${dim}`);
   }
-  return { dim, count, data: new Float32Array(count * dim) };
+  const data = shared ? new Float32Array(new SharedArrayBuffer(count * dim * 4)) : new Float32Array(count * dim);
+  return { dim, count, data };
 }
 
 /** Copies equal-length rows into one flat matrix. `dim` is required when `rows` may be empty. */

@@ -8,7 +8,7 @@ import {
 } from '../recognition/recognise.js';
 import type { StoredObservation } from '../store/observations.js';
 import type { Store } from '../store/store.js';
-import { VectorIndex } from '../store/vector-index.js';
+import { removeLegacyCaches, VectorIndex } from '../store/vector-index.js';
 import { knnTable } from './knn-tables.js';
 
 export interface RecognitionSummary {
@@ -23,9 +23,12 @@ export interface RecognitionSummary {
 export interface RecognitionServiceOptions {
   /** Only face vectors of this model take part; others wait for re-embedding. */
   faceModel: string;
-  /** Where the HNSW caches live (beside the store); null keeps them in memory. */
+  /**
+   * The store's path, beside which earlier versions kept HNSW caches: they are removed on the first run (nothing reads
+   * them now). null for a store in memory.
+   */
   indexPath: string | null;
-  /** Exemplar count above which assignment searches an HNSW index (default: recognition's EXEMPLAR_SEARCH_ABOVE). */
+  /** Exemplar count above which assignment asks the exemplar table (default: recognition's EXEMPLAR_SEARCH_ABOVE). */
   exemplarIndexAbove?: number;
 }
 
@@ -54,14 +57,13 @@ export function hnswSearch(faceModel: string, indexPath: string | null): SearchP
 }
 
 /**
- * The app's providers: the clustering passes take k-nearest tables computed off this thread (knn-tables.ts: IVF with
- * onnxruntime's block product, no second copy of the vectors); assignment searches the cached HNSW exemplar index.
+ * The app's providers: every neighbour question of recognition is a k-nearest table computed off this thread
+ * (knn-tables.ts: IVF with onnxruntime's block product, no second copy of the vectors): pass 1 over the faces, pass 2
+ * over the centroids, absorption's unplaced faces against the people's faces, and assignment's against the gallery's
+ * exemplars.
  */
-export function recognitionSearch(faceModel: string, indexPath: string | null): SearchProviders {
-  return {
-    table: (matrix, include, k) => knnTable(matrix, include, k),
-    exemplars: hnswSearch(faceModel, indexPath).exemplars,
-  };
+export function recognitionSearch(): SearchProviders {
+  return { table: (matrix, include, k, queries) => knnTable(matrix, include, k, {}, queries) };
 }
 
 const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -96,6 +98,8 @@ export function describeRun(
  * one transaction. It never decides anything itself.
  */
 export class RecognitionService {
+  private cachesChecked = false;
+
   constructor(
     private readonly store: Store,
     private readonly options: RecognitionServiceOptions,
@@ -137,13 +141,15 @@ export class RecognitionService {
   /** `full`: both passes, the gallery, people and suggestions from scratch; `incremental`: assign new faces. */
   run(mode: RecognitionOptions['mode']): RecognitionSummary {
     const { faceModel, indexPath } = this.options;
+    if (indexPath !== null && !this.cachesChecked) removeLegacyCaches(indexPath);
+    this.cachesChecked = true;
     const stored =
       mode === 'full'
         ? this.store.observations.forRecognition(faceModel)
         : this.store.observations.forAssignment(faceModel);
     const result = recognise(this.input(stored, mode), {
       mode,
-      search: recognitionSearch(faceModel, indexPath),
+      search: recognitionSearch(),
       ...(this.options.exemplarIndexAbove !== undefined
         ? { exemplarSearchAbove: this.options.exemplarIndexAbove }
         : {}),

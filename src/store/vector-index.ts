@@ -31,6 +31,23 @@ export function rowSignature(ids: ArrayLike<number>): string {
 }
 
 /**
+ * Removes the HNSW caches that versions before the k-nearest tables kept beside the store (`<store>.faces.hnsw` and
+ * `<store>.exemplars.hnsw`, each with its `.json`): nothing reads them any more, and at a million faces the faces'
+ * cache alone held 2 GB. Returns the paths removed.
+ */
+export function removeLegacyCaches(storePath: string): string[] {
+  const removed: string[] = [];
+  for (const kind of ['faces', 'exemplars']) {
+    for (const path of [`${storePath}.${kind}.hnsw`, `${storePath}.${kind}.hnsw.json`]) {
+      if (!existsSync(path)) continue;
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+/**
  * An HNSW index over rows of a matrix, labelled by row index, persisted at `path` (+ `.json` metadata).
  * The store is the truth: a missing, stale (other rows or model) or unreadable file is rebuilt from the rows.
  */

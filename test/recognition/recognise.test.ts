@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DISMISSED_MATCH_COSINE, resemblesDismissed } from '../../src/recognition/dismissed.js';
 import { recognise, type RecognitionInput, type RecognitionObservation } from '../../src/recognition/recognise.js';
+import { emptyTable, exactKnnTable } from '../../src/recognition/knn.js';
 import { vectorObservation } from '../../src/recognition/observations.js';
 import type { AssignedBy } from '../../src/types.js';
 
@@ -87,6 +88,31 @@ describe('recognise', () => {
     expect(incremental.changed).toBe(0);
     expect(incremental.assignments).toEqual([]);
     expect(recognise(after, { mode: 'full', search: blindPass2, absorb: false }).changed).toBe(0);
+  });
+
+  it('over a large gallery both modes code a face over its nearest atoms from one exemplar table', () => {
+    const asked: number[] = [];
+    let symmetric = 0;
+    const table = (...args: Parameters<typeof exactKnnTable>) => {
+      const [matrix, include, k, queries] = args;
+      if (queries) {
+        asked.push(queries.include.reduce((n, x) => n + x, 0));
+        return exactKnnTable(...args);
+      }
+      // pass 1 sees its neighbours; pass 2's centroid table is blind, as in the test above
+      return symmetric++ === 0 ? exactKnnTable(matrix, include, k) : emptyTable(matrix.count, k);
+    };
+    const input = library([face(10, unit(0, 12, 1.33))]);
+    const options = { search: { table }, exemplarSearchAbove: 0, absorb: false as const };
+    const full = recognise(input, { mode: 'full', ...options });
+    expect(full.assignments.find((a) => a.id === 10)).toMatchObject({ personId: 'p1', assignedBy: 'assign' });
+    expect(asked).toEqual([1]);
+    const after = next(input, full);
+    expect(recognise(after, { mode: 'incremental', ...options }).changed).toBe(0);
+    const grown = { ...after, observations: [...after.observations, face(11, unit(8, 13, 0.4))] };
+    const incremental = recognise(grown, { mode: 'incremental', ...options });
+    expect(incremental.assignments).toEqual([{ id: 11, personId: 'p5', assignedBy: 'assign' }]);
+    expect(asked).toEqual([1, 1]);
   });
 
   it('a full run absorbs a face its clusters left out into the person it resembles, and the next runs keep it', () => {

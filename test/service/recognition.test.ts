@@ -71,12 +71,14 @@ describe('RecognitionService', () => {
     ]);
   });
 
-  it('assigns new faces through the exemplar index when the gallery is large, and caches it beside the store', async () => {
-    const { existsSync, mkdtempSync } = await import('node:fs');
+  it('assigns new faces through the exemplar table when the gallery is large, and removes the HNSW caches of earlier versions', async () => {
+    const { existsSync, mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const { store } = library();
     const indexPath = join(mkdtempSync(join(tmpdir(), 'exemplars-')), 'people.db');
+    const legacy = [`${indexPath}.faces.hnsw`, `${indexPath}.exemplars.hnsw.json`];
+    for (const path of legacy) writeFileSync(path, 'old cache');
     const service = new RecognitionService(store, { faceModel: 'm', indexPath, exemplarIndexAbove: 0 });
     service.recluster();
     const asset = store.assets.upsert({
@@ -90,7 +92,7 @@ describe('RecognitionService', () => {
     const [id] = store.observations.replaceForAsset(asset.id, [face([1, 0.2, 0, 0, 0, 0, 0, 0], 0.02, 3)]);
     service.assignNew();
     expect(store.observations.byIds([id], { vectors: false })[0].personId).not.toBeNull();
-    expect(existsSync(`${indexPath}.exemplars.hnsw`)).toBe(true);
+    expect(legacy.filter((path) => existsSync(path))).toEqual([]);
   });
 
   it('records each run that changed something in the history, as the machine’s', () => {

@@ -49,7 +49,7 @@ export function ourClustering(p: Prepared): {
     },
     {
       mode: 'full',
-      search: recognitionSearch(EVAL_MODEL, null),
+      search: recognitionSearch(),
       onCalibration: (use, c) => (calibration[use] = c && calibrationReport(c)),
     },
   );
