@@ -61,6 +61,8 @@ export const SOFT_THRESHOLD_ALPHA = 0.3;
 
 export interface LassoOptions {
   lambda?: number;
+  /** Squared norm of every atom, by atom index (ExemplarDictionary.normSq); computed per candidate when absent. */
+  normSq?: Float64Array;
   /** Constrain x >= 0 (default true). */
   nonNegative?: boolean;
   maxSweeps?: number;
@@ -125,10 +127,11 @@ export function lassoCoordinateDescent(
   const x = new Float64Array(m);
   const grad = new Float64Array(m); // Dᵀ(y − Dx)
   const normSq = new Float64Array(m);
+  const known = options.normSq;
   for (let p = 0; p < m; p++) {
     const o = candidates[p] * dim;
     grad[p] = dotAt(data, o, y, 0, dim);
-    normSq[p] = dotAt(data, o, data, o, dim);
+    normSq[p] = known ? known[candidates[p]] : dotAt(data, o, data, o, dim);
   }
   const columns = new Map<number, Float64Array>();
   const column = (p: number): Float64Array => {
@@ -181,18 +184,6 @@ export function softThresholdCode(
   return out;
 }
 
-/** Atoms of each identity, once per dictionary (faces with excluded people ask it for every face). */
-const atomCounts = new WeakMap<Int32Array, Int32Array>();
-function atomsPerIdentity(owner: Int32Array, identityCount: number): Int32Array {
-  let counts = atomCounts.get(owner);
-  if (!counts) {
-    counts = new Int32Array(identityCount);
-    for (let a = 0; a < owner.length; a++) counts[owner[a]]++;
-    atomCounts.set(owner, counts);
-  }
-  return counts;
-}
-
 export function assignSparse(
   query: Float32Array,
   dictionary: ExemplarDictionary,
@@ -207,7 +198,11 @@ export function assignSparse(
   if (options.search) {
     let extra = 0;
     if (excluded !== undefined) {
-      const perPerson = atomsPerIdentity(owner, identityCount);
+      let perPerson = dictionary.atomsPerIdentity;
+      if (!perPerson) {
+        perPerson = new Int32Array(identityCount);
+        for (let a = 0; a < owner.length; a++) perPerson[owner[a]]++;
+      }
       for (const id of excluded) if (id >= 0 && id < identityCount) extra += perPerson[id];
     }
     const found = options.search(y, (options.candidates ?? SPARSE_CANDIDATES) + extra).map((nb) => nb.index);
@@ -220,7 +215,10 @@ export function assignSparse(
   const encoder = options.encoder ?? 'lasso';
   const coefficients =
     encoder === 'lasso'
-      ? lassoCoordinateDescent(y, atoms, candidates, options)
+      ? lassoCoordinateDescent(y, atoms, candidates, {
+          ...options,
+          ...(dictionary.normSq ? { normSq: dictionary.normSq } : {}),
+        })
       : softThresholdCode(y, atoms, candidates, options.softThresholdAlpha ?? SOFT_THRESHOLD_ALPHA);
 
   const energies = new Float64Array(identityCount);

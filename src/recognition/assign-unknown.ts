@@ -10,6 +10,7 @@ import { assignmentThresholds, dismissedThreshold } from './thresholds.js';
 import type { ObservationPair } from './constraints.js';
 import { resemblesDismissed } from './dismissed.js';
 import type { RecognitionObservation, RecognitionOptions } from './recognise.js';
+import { dictionaryFacts, type ExemplarDictionary } from './gallery.js';
 import { tableNeighbours, type KnnTable } from './knn.js';
 import { createMatrix, row, type VectorMatrix } from './vectors.js';
 
@@ -145,7 +146,7 @@ export function dictionaryOf(
   gallery: readonly { atoms: readonly number[] }[],
   dim: number,
   shared = false,
-): { atoms: VectorMatrix; owner: Int32Array; identityCount: number; atomIds: number[] } {
+): ExemplarDictionary & { atomIds: number[] } {
   const total = gallery.reduce((n, p) => n + p.atoms.length, 0);
   const atoms = createMatrix(total, dim, shared);
   const owner = new Int32Array(total);
@@ -157,7 +158,7 @@ export function dictionaryOf(
       atomIds.push(id);
     }
   });
-  return { atoms, owner, identityCount: gallery.length, atomIds };
+  return { atoms, owner, identityCount: gallery.length, atomIds, ...dictionaryFacts(atoms, owner, gallery.length) };
 }
 
 /**

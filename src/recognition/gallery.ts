@@ -60,6 +60,26 @@ export interface ExemplarDictionary {
   /** Person index (0..identityCount-1) of each atom. */
   readonly owner: Int32Array;
   readonly identityCount: number;
+  /**
+   * Derived once per dictionary (`dictionaryFacts`) rather than per coded face: each atom's squared norm and each
+   * person's atom count. Computed on the fly when absent.
+   */
+  readonly normSq?: Float64Array;
+  readonly atomsPerIdentity?: Int32Array;
+}
+
+/** Each atom's squared norm and each person's atom count (ExemplarDictionary's derived fields). */
+export function dictionaryFacts(
+  atoms: VectorMatrix,
+  owner: Int32Array,
+  identityCount: number,
+): { normSq: Float64Array; atomsPerIdentity: Int32Array } {
+  const normSq = new Float64Array(atoms.count);
+  for (let a = 0; a < atoms.count; a++)
+    normSq[a] = dotAt(atoms.data, a * atoms.dim, atoms.data, a * atoms.dim, atoms.dim);
+  const atomsPerIdentity = new Int32Array(identityCount);
+  for (let a = 0; a < owner.length; a++) atomsPerIdentity[owner[a]]++;
+  return { normSq, atomsPerIdentity };
 }
 
 /** Normalised mean and compactness of the given face rows. */
@@ -163,5 +183,5 @@ export function buildDictionary(
       owner[a++] = person;
     }
   });
-  return { atoms, owner, identityCount: people.length };
+  return { atoms, owner, identityCount: people.length, ...dictionaryFacts(atoms, owner, people.length) };
 }
