@@ -219,6 +219,28 @@ function incremental(input: RecognitionInput, options: RecognitionOptions): Reco
   return { people: [], removed: [], assignments, changed: assignments.length, suggestions: null };
 }
 
+/**
+ * Pass 1 with its neighbours: a k-nearest table when the caller computes tables (it is dropped on return, 192 MB at a
+ * million faces that absorption and assignment need not hold), else the caller's search, else brute force.
+ */
+function runPass1(
+  set: ObservationSet,
+  ids: readonly number[],
+  options: RecognitionOptions,
+  pass1Options: Omit<Pass1Options, 'faceSearch' | 'faceTable'>,
+): { pass1: ReturnType<typeof clusterPass1>; faceSearch: NeighbourSearch | undefined } {
+  const tableOf = options.search?.table;
+  const faceTable =
+    set.count && tableOf ? tableOf(set.faces, set.clearFace, pass1Options.neighbours ?? PASS1_NEIGHBOURS) : undefined;
+  const faceSearch = set.count && !faceTable ? options.search?.faces?.(set.faces, set.clearFace, ids) : undefined;
+  const pass1 = clusterPass1(set, {
+    ...pass1Options,
+    ...(faceSearch ? { faceSearch } : {}),
+    ...(faceTable ? { faceTable } : {}),
+  });
+  return { pass1, faceSearch };
+}
+
 function full(input: RecognitionInput, options: RecognitionOptions): RecognitionResult {
   const { observations, people } = input;
   const report = options.onPhase;
@@ -248,19 +270,11 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   const { mustLink, cannotLink } = userConstraints(observations, people, input);
   report?.({ phase: 'pack', ms: lap() });
   const tableOf = options.search?.table;
-  const faceTable =
-    set.count && tableOf
-      ? tableOf(set.faces, clusterSet.clearFace, options.pass1?.neighbours ?? PASS1_NEIGHBOURS)
-      : undefined;
-  const faceSearch =
-    set.count && !faceTable ? options.search?.faces?.(set.faces, clusterSet.clearFace, ids) : undefined;
-  const pass1 = clusterPass1(clusterSet, {
+  const { pass1, faceSearch } = runPass1(clusterSet, ids, options, {
     ...(calibration ? pass1Thresholds(calibration) : {}),
     ...options.pass1,
     mustLink,
     cannotLink,
-    ...(faceSearch ? { faceSearch } : {}),
-    ...(faceTable ? { faceTable } : {}),
   });
   report?.({ phase: 'pass1', ms: lap(), labels: pass1.labels, clusters: pass1.clusterCount });
   const pass2 = mergePass2(
