@@ -246,7 +246,8 @@ export function mergePass2(input: Pass2Input, options: Pass2Options = {}): Pass2
 
   // Centroids (normalised mean of clear faces) and candidate pairs.
   const dim = faces.dim;
-  const centroids = createMatrix(c, dim);
+  // in shared memory when a table provider reads it (a worker, in the app): 518 MB at a million faces not copied again
+  const centroids = createMatrix(c, dim, options.centroidTable !== undefined);
   const hasCentroid = new Uint8Array(c);
   for (let l = 0; l < c; l++) {
     const fm = faceMembers[l];
