@@ -63,7 +63,7 @@ async function run(job: KnnJob): Promise<void> {
       // written at once: this worker's process.stderr would wait for the blocked main thread
       writeSync(
         2,
-        `[knn ${job.count}] ${step} at ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${((c.user + c.system) / 1e6).toFixed(1)} s)\n`,
+        `[knn ${job.count}${job.queries ? ` ← ${new Uint8Array(job.queries.include).reduce((n, x) => n + x, 0)} queries` : ``}] ${step} at ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${((c.user + c.system) / 1e6).toFixed(1)} s)\n`,
       );
     };
     const ivf = process.env.KNN_STEPS === '1' ? { ...job.ivf, onStep } : job.ivf;
