@@ -25,6 +25,12 @@ export const EXEMPLAR_SEARCH_ABOVE = 256;
  * join (two such people with 8 exemplars each), which are dropped from its list.
  */
 export const EXEMPLAR_TABLE_SPARE = 16;
+/**
+ * Faces per exemplar table: each face's row depends only on it and the dictionary (ivf.ts), so the pending faces are
+ * asked in chunks to bound the table (80 atoms × 12 bytes a face: 200 MB for the 207k faces of a million-face run, 63
+ * MB a chunk), at the price of dividing the dictionary into lists once per chunk (≈ 4 s at 123k atoms).
+ */
+export const EXEMPLAR_TABLE_CHUNK = 65_536;
 
 export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -101,8 +107,10 @@ export function assignUnknown(
   const assign = { ...(calibration ? assignmentThresholds(calibration) : {}), ...options.assign };
   const dismissedAt = calibration ? dismissedThreshold(calibration) : undefined;
   const total = atomIds.length;
-  const table = useTable ? exemplarTable(observations, pending, atoms, tableOf, assign.candidates, faces) : undefined;
-  const search = total > above && !table ? options.search?.exemplars?.(atoms, atomIds) : undefined;
+  const search = total > above && !useTable ? options.search?.exemplars?.(atoms, atomIds) : undefined;
+  let table: KnnTable | undefined;
+  let chunkStart = 0;
+  const chunkSize = options.exemplarTableChunk ?? EXEMPLAR_TABLE_CHUNK;
   const forbidden = forbiddenPeople(observations, personOf, cannotLink);
   const personIndex = new Map(gallery.map((p, k) => [p.id, k]));
   // a person appears once per photo: the people already in a photo are closed to its other faces
@@ -120,6 +128,13 @@ export function assignUnknown(
   };
   for (let slot = 0; slot < pending.length; slot++) {
     const i = pending[slot];
+    if (useTable && (table === undefined || slot - chunkStart >= chunkSize)) {
+      chunkStart = slot;
+      table = undefined; // the previous chunk's table goes before the next is made
+      const chunk = pending.slice(slot, slot + chunkSize);
+      table = exemplarTable(observations, chunk, atoms, tableOf, assign.candidates, faces);
+    }
+    const tableRow = slot - chunkStart;
     const vector = observations[i].observation.face!.embedding!.vector;
     if (dismissed.length > 0 && resemblesDismissed(vector, dismissed, atomVectors, dismissedAt)) continue;
     const sameImage = inImage.get(observations[i].image);
@@ -130,7 +145,7 @@ export function assignUnknown(
     const closed = excluded ? new Set([...excluded].map((id) => personIndex.get(id) ?? -1)) : undefined;
     const coded = assignSparse(vector, dictionary, {
       ...assign,
-      ...(table ? { search: (_: Float32Array, k: number) => tableNeighbours(table, slot, k) } : {}),
+      ...(table ? { search: (_: Float32Array, k: number) => tableNeighbours(table!, tableRow, k) } : {}),
       ...(search ? { search } : {}),
       ...(closed ? { excluded: closed } : {}),
     });

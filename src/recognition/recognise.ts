@@ -15,7 +15,7 @@
  */
 
 import type { AssignedBy, Observation } from '../types.js';
-import { absorbIntoPeople, absorbNeighbourTable, type AbsorbOptions } from './absorb.js';
+import { absorbIntoPeople, absorbNeighbourTable, type AbsorbInput, type AbsorbOptions } from './absorb.js';
 import type { SparseAssignOptions } from './assign-sparse.js';
 import { assignUnknown, byId, hasVector } from './assign-unknown.js';
 import { calibrate, libraryImpostors, REFERENCE_LIBRARY_IMPOSTORS, type Calibration } from './calibration.js';
@@ -114,6 +114,8 @@ export interface RecognitionOptions {
   search?: SearchProviders;
   /** Exemplar count above which assignment uses `search.exemplars` (default EXEMPLAR_SEARCH_ABOVE). */
   exemplarSearchAbove?: number;
+  /** Faces per exemplar table (default EXEMPLAR_TABLE_CHUNK); the table's rows do not depend on it. */
+  exemplarTableChunk?: number;
   pass1?: Omit<Pass1Options, 'faceSearch' | 'faceTable' | 'mustLink' | 'cannotLink'>;
   pass2?: Omit<Pass2Options, 'centroidSearch' | 'centroidTable' | 'cannotLink'>;
   gallery?: Omit<GalleryOptions, 'named'>;
@@ -241,6 +243,17 @@ function runPass1(
   return { pass1, faceSearch };
 }
 
+/**
+ * Absorption, reading a bipartite table when the caller computes tables and gave no search (dropped on return, as
+ * pass 1's: 122 MB at a million faces that assignment need not hold).
+ */
+function runAbsorption(input: AbsorbInput, options: RecognitionOptions, absorbOptions: AbsorbOptions): Int32Array {
+  const tableOf = options.search?.table;
+  const faceTable =
+    tableOf && !absorbOptions.faceSearch ? absorbNeighbourTable(input, tableOf, absorbOptions.neighbours) : undefined;
+  return absorbIntoPeople(input, { ...absorbOptions, ...(faceTable ? { faceTable } : {}) });
+}
+
 function full(input: RecognitionInput, options: RecognitionOptions): RecognitionResult {
   const { observations, people } = input;
   const report = options.onPhase;
@@ -298,40 +311,25 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     },
   );
   report?.({ phase: 'gallery', ms: lap(), people: gallery.length });
-  // faces no person holds, clear or not (never the user's, never junk), may join a person they clearly resemble
-  const candidate = Uint8Array.from(observations, (o, i) => (set.hasFace[i] && o.assignedBy !== 'user' ? 1 : 0));
-  const absorbTable =
-    options.absorb !== false && tableOf && !faceSearch
-      ? absorbNeighbourTable(
-          {
-            faces: set.faces,
-            candidate,
-            clearFace: clusterSet.clearFace,
-            labels: pass2.labels,
-            people: gallery.map((g) => g.label),
-          },
-          tableOf,
-          options.absorb?.neighbours,
-        )
-      : undefined;
   const labels =
     options.absorb === false
       ? pass2.labels
-      : absorbIntoPeople(
+      : runAbsorption(
           {
             faces: set.faces,
-            candidate,
+            // faces no person holds, clear or not (never the user's, never junk), may join a person they resemble
+            candidate: Uint8Array.from(observations, (o, i) => (set.hasFace[i] && o.assignedBy !== 'user' ? 1 : 0)),
             clearFace: clusterSet.clearFace,
             image: set.image,
             labels: pass2.labels,
             people: gallery.map((g) => g.label),
           },
+          options,
           {
             ...(calibration ? absorbThresholds(calibration) : {}),
             ...options.absorb,
             cannotLink,
             ...(faceSearch ? { faceSearch } : {}),
-            ...(absorbTable ? { faceTable: absorbTable } : {}),
           },
         );
   report?.({ phase: 'absorb', ms: lap(), labels });

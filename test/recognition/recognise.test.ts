@@ -113,6 +113,15 @@ describe('recognise', () => {
     const incremental = recognise(grown, { mode: 'incremental', ...options });
     expect(incremental.assignments).toEqual([{ id: 11, personId: 'p5', assignedBy: 'assign' }]);
     expect(asked).toEqual([1, 1]);
+    // asked in chunks of one face, the two new faces get the same people from two tables
+    asked.length = 0;
+    symmetric = 1;
+    const two = { ...grown, observations: [...grown.observations, face(12, unit(0, 14, 0.5))] };
+    const whole = recognise(two, { mode: 'incremental', ...options });
+    expect(asked).toEqual([2]);
+    expect(recognise(two, { mode: 'incremental', ...options, exemplarTableChunk: 1 })).toEqual(whole);
+    expect(asked).toEqual([2, 1, 1]);
+    expect(whole.assignments.map((a) => a.personId)).toEqual(['p5', 'p1']);
   });
 
   it('a full run absorbs a face its clusters left out into the person it resembles, and the next runs keep it', () => {
