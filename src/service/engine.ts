@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { Observation, Perception } from '../types.js';
 import { PeopleService } from './people.js';
 import { RecognitionService, type RecognitionSummary } from './recognition.js';
+import { recognitionWorker } from './recognition-off-thread.js';
 import { exceedsRemovalGuard, missingFromListing, RemovalGuardError } from './removals.js';
 import { existingPeopleSuggestions } from './suggest-merges.js';
 
@@ -96,9 +97,11 @@ export class Engine {
     private readonly perception: Perception,
     private readonly options: EngineOptions,
   ) {
+    const offThread = recognitionWorker(store.path, { faceModel: perception.faceModel });
     this.recognition = new RecognitionService(store, {
       faceModel: perception.faceModel,
       indexPath: options.indexPath,
+      ...(offThread ? { offThread } : {}),
     });
   }
 
@@ -327,7 +330,8 @@ export class Engine {
       ingest.removed > 0 ||
       ingest.restored > 0 ||
       Boolean(edits?.relabelled);
-    const recognition = this.recognition.run(reclustered ? 'full' : 'incremental');
+    // a re-cluster runs off this thread (minutes at a large library); assigning new faces is quick
+    const recognition = reclustered ? await this.recognition.runOffThread('full') : this.recognition.run('incremental');
     const applied = host ? await host.apply() : null;
     return { ...ingest, reclustered, recognition, edits: edits?.summary ?? null, applied };
   }

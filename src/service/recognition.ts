@@ -30,7 +30,22 @@ export interface RecognitionServiceOptions {
   indexPath: string | null;
   /** Exemplar count above which assignment asks the exemplar table (default: recognition's EXEMPLAR_SEARCH_ABOVE). */
   exemplarIndexAbove?: number;
+  /** Computes a run away from this thread (`runOffThread`); absent: runs compute here. */
+  offThread?: OffThreadRunner;
 }
+
+/** One run's result, ready to be written: the history's line for it, and the newest edit its input had seen. */
+export interface ComputedRun {
+  mode: RecognitionOptions['mode'];
+  result: RecognitionResult;
+  line: { kind: 'recluster' | 'assign'; text: string } | null;
+  seenEdit: number;
+}
+
+export type OffThreadRunner = (mode: RecognitionOptions['mode']) => Promise<ComputedRun>;
+
+/** Off-thread results thrown away for the user's edits before the run is made on the calling thread. */
+export const OFF_THREAD_ATTEMPTS = 2;
 
 /** HNSW providers for the passes: cached beside the store for faces and exemplars, in memory for centroids. */
 export function hnswSearch(faceModel: string, indexPath: string | null): SearchProviders {
@@ -138,24 +153,55 @@ export class RecognitionService {
     };
   }
 
-  /** `full`: both passes, the gallery, people and suggestions from scratch; `incremental`: assign new faces. */
-  run(mode: RecognitionOptions['mode']): RecognitionSummary {
-    const { faceModel, indexPath } = this.options;
-    if (indexPath !== null && !this.cachesChecked) removeLegacyCaches(indexPath);
-    this.cachesChecked = true;
-    const stored =
-      mode === 'full'
-        ? this.store.observations.forRecognition(faceModel)
-        : this.store.observations.forAssignment(faceModel);
-    const result = recognise(this.input(stored, mode), {
+  /**
+   * Reads the input in one transaction (a consistent snapshot, even while another connection writes) and runs the
+   * pure step; writes nothing. The recognition worker calls this on its own connection.
+   */
+  compute(mode: RecognitionOptions['mode']): ComputedRun {
+    const { faceModel } = this.options;
+    const { stored, input, seenEdit } = this.store.transaction(() => {
+      const rows =
+        mode === 'full'
+          ? this.store.observations.forRecognition(faceModel)
+          : this.store.observations.forAssignment(faceModel);
+      return { stored: rows, input: this.input(rows, mode), seenEdit: this.store.history.latestId() };
+    });
+    const result = recognise(input, {
       mode,
       search: recognitionSearch(),
       ...(this.options.exemplarIndexAbove !== undefined
         ? { exemplarSearchAbove: this.options.exemplarIndexAbove }
         : {}),
     });
-    this.persist(result, mode, stored);
-    return this.summary(result.changed);
+    return { mode, result, line: describeRun(result, mode, stored), seenEdit };
+  }
+
+  /** `full`: both passes, the gallery, people and suggestions from scratch; `incremental`: assign new faces. */
+  run(mode: RecognitionOptions['mode']): RecognitionSummary {
+    this.removeLegacyCaches();
+    const computed = this.compute(mode);
+    this.persist(computed);
+    return this.summary(computed.result.changed);
+  }
+
+  /**
+   * The same run with the computing done off this thread when a runner is at hand (`offThread`), so that a long
+   * re-cluster does not stall the review page or the status endpoint: the event loop stays free while the worker
+   * reads its own snapshot and recognises. Its result is written here, unless the user edited something after the
+   * snapshot: a result computed without that edit could undo it, so it is thrown away and the run starts again.
+   * After `OFF_THREAD_ATTEMPTS` stale results the run is made here, where no edit can land between read and write.
+   */
+  async runOffThread(mode: RecognitionOptions['mode']): Promise<RecognitionSummary> {
+    const runner = this.options.offThread;
+    if (!runner) return this.run(mode);
+    this.removeLegacyCaches();
+    for (let attempt = 0; attempt < OFF_THREAD_ATTEMPTS; attempt++) {
+      const computed = await runner(mode);
+      if (this.store.history.userEditsAfter(computed.seenEdit) > 0) continue;
+      this.persist(computed);
+      return this.summary(computed.result.changed);
+    }
+    return this.run(mode);
   }
 
   recluster(): RecognitionSummary {
@@ -166,15 +212,19 @@ export class RecognitionService {
     return this.run('incremental');
   }
 
-  private persist(result: RecognitionResult, mode: RecognitionOptions['mode'], stored: StoredObservation[]): void {
+  private removeLegacyCaches(): void {
+    if (this.options.indexPath !== null && !this.cachesChecked) removeLegacyCaches(this.options.indexPath);
+    this.cachesChecked = true;
+  }
+
+  private persist({ result, line }: ComputedRun): void {
     this.store.transaction(() => {
       for (const p of result.people) if (p.created) this.store.people.create({ id: p.id });
       this.store.observations.assign(result.assignments);
       for (const p of result.people) this.store.people.setExemplars(p.id, p.exemplars);
       for (const id of result.removed) this.store.people.remove(id);
       if (result.suggestions) this.store.suggestions.replaceOpen(result.suggestions);
-      const summary = describeRun(result, mode, stored);
-      if (summary !== null) this.store.history.record({ actor: 'machine', kind: summary.kind, summary: summary.text });
+      if (line !== null) this.store.history.record({ actor: 'machine', kind: line.kind, summary: line.text });
     });
   }
 

@@ -105,6 +105,18 @@ export class HistoryRepository {
     return raw && toRecord(raw, true);
   }
 
+  /** The newest entry's id (0 for an empty history): a mark to ask `userEditsAfter` about later. */
+  latestId(): number {
+    return this.db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM edits').get()!.id ?? 0;
+  }
+
+  /** How many of the user's edits (undos included) came after `id`. */
+  userEditsAfter(id: number): number {
+    return this.db
+      .prepare<[number], { n: number }>(`SELECT COUNT(*) AS n FROM edits WHERE id > ? AND actor = 'user'`)
+      .get(id)!.n;
+  }
+
   /** The user's edits after `id` that still stand (not undone, not undos themselves), with their states. */
   standingUserEditsAfter(id: number): EditRecord[] {
     return this.db

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecognitionService } from '../../src/service/recognition.js';
+import { PeopleService } from '../../src/service/people.js';
+import { OFF_THREAD_ATTEMPTS, RecognitionService } from '../../src/service/recognition.js';
 import { Store } from '../../src/store/store.js';
 import type { Observation } from '../../src/types.js';
 
@@ -121,5 +122,61 @@ describe('RecognitionService', () => {
     const { store } = library();
     const summary = new RecognitionService(store, { faceModel: 'other', indexPath: null }).recluster();
     expect(summary.people).toBe(0);
+  });
+
+  describe('off the calling thread', () => {
+    it('writes what the runner computed, as a run on this thread would', async () => {
+      const { store } = library();
+      const here = library().store;
+      let service: RecognitionService;
+      let calls = 0;
+      const offThread = (mode: 'full' | 'incremental') => {
+        calls++;
+        return Promise.resolve(service.compute(mode));
+      };
+      service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const summary = await service.runOffThread('full');
+      expect(calls).toBe(1);
+      expect(summary).toEqual(new RecognitionService(here, { faceModel: 'm', indexPath: null }).recluster());
+      expect(store.history.list().map((e) => e.summary)).toEqual(here.history.list().map((e) => e.summary));
+    });
+
+    it('throws a result away when the user edited meanwhile, so it cannot undo the edit', async () => {
+      const { store, ids } = library();
+      const plain = new RecognitionService(store, { faceModel: 'm', indexPath: null });
+      plain.recluster();
+      const [person] = store.people.list();
+      let calls = 0;
+      const offThread = (mode: 'full' | 'incremental') => {
+        calls++;
+        const computed = plain.compute(mode);
+        // the user takes a face off the person while the first run computes: that run still has it on the person
+        if (calls === 1) new PeopleService(store).split(ids[5]);
+        return Promise.resolve(computed);
+      };
+      const service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      await service.runOffThread('full');
+      expect(calls).toBe(2);
+      expect(store.observations.byIds([ids[5]], { vectors: false })[0].personId).not.toBe(person.id);
+    });
+
+    it('runs on this thread when the user keeps editing through every attempt', async () => {
+      const { store, ids } = library();
+      const plain = new RecognitionService(store, { faceModel: 'm', indexPath: null });
+      plain.recluster();
+      const [person] = store.people.list();
+      let calls = 0;
+      const offThread = (mode: 'full' | 'incremental') => {
+        calls++;
+        const computed = plain.compute(mode);
+        new PeopleService(store).split(ids[calls]);
+        return Promise.resolve(computed);
+      };
+      const service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      await service.runOffThread('full');
+      expect(calls).toBe(OFF_THREAD_ATTEMPTS);
+      const split = store.observations.byIds(ids.slice(1, 1 + OFF_THREAD_ATTEMPTS), { vectors: false });
+      expect(split.map((o) => o.personId === person.id)).toEqual(split.map(() => false));
+    });
   });
 });
