@@ -97,8 +97,11 @@ export interface SparseAssignment {
   energyShare: number;
   margin: number;
   residual: number;
-  /** Energy per person. */
-  energies: Float64Array;
+  /**
+   * Energy per person that has any (person index → energy). Sparse: a dense array over a 20,000-person gallery was
+   * 158 KB allocated per coded face, 33 GB of churn for the 207k faces of a million-face run.
+   */
+  energies: ReadonlyMap<number, number>;
   /** Atom indices that were coded, ascending, and their coefficients. */
   atoms: Int32Array;
   coefficients: Float64Array;
@@ -221,22 +224,23 @@ export function assignSparse(
         })
       : softThresholdCode(y, atoms, candidates, options.softThresholdAlpha ?? SOFT_THRESHOLD_ALPHA);
 
-  const energies = new Float64Array(identityCount);
+  const energies = new Map<number, number>();
   let total = 0;
   for (let p = 0; p < candidates.length; p++) {
     const e = Math.abs(coefficients[p]);
-    energies[owner[candidates[p]]] += e;
+    if (e > 0) energies.set(owner[candidates[p]], (energies.get(owner[candidates[p]]) ?? 0) + e);
     total += e;
   }
+  // the person with the most energy, ties to the lower index, and the runner-up's energy
   let best = -1;
   let runnerUp = 0;
-  for (let id = 0; id < identityCount; id++) {
-    if (energies[id] <= 0) continue;
-    if (best < 0 || energies[id] > energies[best]) {
-      if (best >= 0) runnerUp = Math.max(runnerUp, energies[best]);
+  for (const id of [...energies.keys()].sort((a, b) => a - b)) {
+    const e = energies.get(id)!;
+    if (best < 0 || e > energies.get(best)!) {
+      if (best >= 0) runnerUp = Math.max(runnerUp, energies.get(best)!);
       best = id;
-    } else if (energies[id] > runnerUp) {
-      runnerUp = energies[id];
+    } else if (e > runnerUp) {
+      runnerUp = e;
     }
   }
   const result = (
@@ -258,8 +262,8 @@ export function assignSparse(
   });
   if (best < 0 || total <= 0) return result(null, 'no-energy', 0, 0, 1);
 
-  const share = energies[best] / total;
-  const margin = (energies[best] - runnerUp) / total;
+  const share = energies.get(best)! / total;
+  const margin = (energies.get(best)! - runnerUp) / total;
   const residual =
     encoder === 'lasso'
       ? winnerResidual(y, atoms, owner, candidates, coefficients, best)

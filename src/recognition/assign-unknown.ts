@@ -27,10 +27,10 @@ export const EXEMPLAR_SEARCH_ABOVE = 256;
 export const EXEMPLAR_TABLE_SPARE = 16;
 /**
  * Faces per exemplar table: each face's row depends only on it and the dictionary (ivf.ts), so the pending faces are
- * asked in chunks to bound the table (80 atoms × 12 bytes a face: 200 MB for the 207k faces of a million-face run, 63
- * MB a chunk), at the price of dividing the dictionary into lists once per chunk (≈ 4 s at 123k atoms).
+ * asked in chunks to bound the table (80 atoms × 12 bytes a face: 126 MB a chunk), at the price of dividing the
+ * dictionary into lists once per chunk (≈ 5 s at the 123k atoms of a million-face run, which has two chunks).
  */
-export const EXEMPLAR_TABLE_CHUNK = 65_536;
+export const EXEMPLAR_TABLE_CHUNK = 131_072;
 
 export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
