@@ -79,6 +79,30 @@ async function blockedTop(
 }
 
 /**
+ * For each of `rows` of `matrix`, its k nearest `centres`: the rows are gathered `queryBlock` at a time into one
+ * reused block (the kernel is called per block either way), so nothing as large as the rows is copied: a million
+ * rows gathered at once would be 2 GB, a block of 512 is 1 MB.
+ */
+async function nearestCentres(
+  kernel: TopDotKernel,
+  matrix: VectorMatrix,
+  rows: Int32Array,
+  centres: Float32Array,
+  lists: number,
+  k: number,
+  queryBlock: number,
+): Promise<Int32Array> {
+  const { dim } = matrix;
+  const out = new Int32Array(rows.length * k).fill(-1);
+  const block = new Float32Array(Math.min(rows.length, queryBlock) * dim);
+  for (let r0 = 0; r0 < rows.length; r0 += queryBlock) {
+    const part = rows.subarray(r0, Math.min(rows.length, r0 + queryBlock));
+    out.set(await kernel(gatherRows(matrix, part, block), part.length, centres, lists, dim, k), r0 * k);
+  }
+  return out;
+}
+
+/**
  * Spherical k-means on `sample` rows: starts from evenly spaced sample rows, `iterations` rounds of assignment (by
  * the kernel) and re-centring (normalised means; a centre that lost every row stays where it was). Returns the centres.
  */
@@ -94,20 +118,20 @@ export async function sphericalKMeans(
   const start = new Int32Array(lists);
   for (let c = 0; c < lists; c++) start[c] = sample[Math.floor((c * sample.length) / lists)];
   const centres = gatherRows(matrix, start);
-  const sampleBlock = gatherRows(matrix, sample);
+  const { data } = matrix;
   const sums = new Float64Array(lists * dim);
   const counts = new Int32Array(lists);
   for (let it = 0; it < iterations; it++) {
-    const nearest = await blockedTop(kernel, sampleBlock, sample.length, centres, lists, dim, 1, queryBlock);
+    const nearest = await nearestCentres(kernel, matrix, sample, centres, lists, 1, queryBlock);
     sums.fill(0);
     counts.fill(0);
     for (let s = 0; s < sample.length; s++) {
       const c = nearest[s];
       if (c < 0) continue;
       counts[c]++;
-      const o = s * dim;
+      const o = sample[s] * dim;
       const co = c * dim;
-      for (let t = 0; t < dim; t++) sums[co + t] += sampleBlock[o + t];
+      for (let t = 0; t < dim; t++) sums[co + t] += data[o + t];
     }
     for (let c = 0; c < lists; c++) {
       if (counts[c] === 0) continue;
@@ -148,36 +172,23 @@ async function nearestLists(
   const { dim, data } = queries;
   const listOf = new Int32Array(queryRows.length);
   if (lists === 1) return listOf;
-  const block = new Float32Array(Math.min(queryRows.length, 65536) * dim);
-  for (let r0 = 0; r0 < queryRows.length; r0 += 65536) {
-    const part = queryRows.subarray(r0, Math.min(queryRows.length, r0 + 65536));
-    const top = await blockedTop(
-      kernel,
-      gatherRows(queries, part, block),
-      part.length,
-      centres,
-      lists,
-      dim,
-      2,
-      queryBlock,
-    );
-    for (let r = 0; r < part.length; r++) {
-      // float32 products may order two nearly equidistant centres either way; the exact choice does not depend on
-      // which other queries share the block, so a face gets the same list in any batch
-      let bestList = Math.max(0, top[r * 2]);
-      let bestDot = -Infinity;
-      for (let x = 0; x < 2; x++) {
-        const c = top[r * 2 + x];
-        if (c < 0) continue;
-        let dotValue = 0;
-        for (let t = 0; t < dim; t++) dotValue += data[part[r] * dim + t] * centres[c * dim + t];
-        if (dotValue > bestDot || (dotValue === bestDot && c < bestList)) {
-          bestDot = dotValue;
-          bestList = c;
-        }
+  const top = await nearestCentres(kernel, queries, queryRows, centres, lists, 2, queryBlock);
+  for (let r = 0; r < queryRows.length; r++) {
+    // float32 products may order two nearly equidistant centres either way; the exact choice does not depend on
+    // which other queries share the block, so a face gets the same list in any batch
+    let bestList = Math.max(0, top[r * 2]);
+    let bestDot = -Infinity;
+    for (let x = 0; x < 2; x++) {
+      const c = top[r * 2 + x];
+      if (c < 0) continue;
+      let dotValue = 0;
+      for (let t = 0; t < dim; t++) dotValue += data[queryRows[r] * dim + t] * centres[c * dim + t];
+      if (dotValue > bestDot || (dotValue === bestDot && c < bestList)) {
+        bestDot = dotValue;
+        bestList = c;
       }
-      listOf[r0 + r] = bestList;
     }
+    listOf[r] = bestList;
   }
   return listOf;
 }
@@ -226,13 +237,8 @@ export async function ivfKnnTable(
   // 2. every row's list, and each list's probed lists (nearest centres, its own first)
   const listOf = new Int32Array(m);
   if (lists > 1) {
-    const rowBlock = new Float32Array(Math.min(m, 65536) * dim);
-    for (let r0 = 0; r0 < m; r0 += 65536) {
-      const part = rows.subarray(r0, Math.min(m, r0 + 65536));
-      const block = gatherRows(matrix, part, rowBlock);
-      const nearest = await blockedTop(kernel, block, part.length, centres, lists, dim, 1, queryBlock);
-      for (let r = 0; r < part.length; r++) listOf[r0 + r] = Math.max(0, nearest[r]);
-    }
+    const nearest = await nearestCentres(kernel, matrix, rows, centres, lists, 1, queryBlock);
+    for (let r = 0; r < m; r++) listOf[r] = Math.max(0, nearest[r]);
   }
   const probed =
     lists === 1
