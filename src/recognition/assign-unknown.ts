@@ -44,7 +44,12 @@ function forbiddenPeople(
   personOf: readonly (string | null)[],
   cannotLink: readonly ObservationPair[],
 ): Map<number, Set<string>> {
-  const person = new Map(observations.map((o, i) => [o.id, personOf[i]]));
+  if (cannotLink.length === 0) return new Map();
+  const involved = new Set(cannotLink.flat());
+  const person = new Map<number, string | null>();
+  observations.forEach((o, i) => {
+    if (involved.has(o.id)) person.set(o.id, personOf[i]);
+  });
   const forbidden = new Map<number, Set<string>>();
   for (const [a, b] of cannotLink) {
     for (const [self, other] of [
@@ -78,7 +83,12 @@ export function assignUnknown(
   faces?: VectorMatrix,
 ): (string | null)[] {
   const result = [...personOf];
-  const rowOf = new Map(observations.map((o, i) => [o.id, i]));
+  // rows of the exemplars only: a map of every observation was a million entries at a million faces
+  const exemplarIds = new Set(people.flatMap((p) => p.exemplars));
+  const rowOf = new Map<number, number>();
+  observations.forEach((o, i) => {
+    if (exemplarIds.has(o.id)) rowOf.set(o.id, i);
+  });
   const gallery = [...people]
     .sort(byId)
     .map((p) => ({
@@ -113,11 +123,13 @@ export function assignUnknown(
   const chunkSize = options.exemplarTableChunk ?? EXEMPLAR_TABLE_CHUNK;
   const forbidden = forbiddenPeople(observations, personOf, cannotLink);
   const personIndex = new Map(gallery.map((p, k) => [p.id, k]));
-  // a person appears once per photo: the people already in a photo are closed to its other faces
+  // a person appears once per photo: the people already in a photo are closed to its other faces (only photos with a
+  // face to code are asked about)
+  const pendingImages = new Set(pending.map((i) => observations[i].image));
   const inImage = new Map<number, Set<string>>();
   const see = (i: number) => {
     const image = observations[i].image;
-    if (image < 0 || result[i] === null) return;
+    if (image < 0 || result[i] === null || !pendingImages.has(image)) return;
     const people = inImage.get(image) ?? new Set<string>();
     people.add(result[i]!);
     inImage.set(image, people);

@@ -197,19 +197,6 @@ function withoutUnrecognisable(
   return any ? { ...set, clearFace: set.clearFace.map((c, i) => (gated[i] ? 0 : c)) } : set;
 }
 
-function countChanges(
-  observations: readonly RecognitionObservation[],
-  assignments: readonly RecognitionAssignment[],
-): number {
-  const before = new Map(observations.map((o) => [o.id, o]));
-  let changed = 0;
-  for (const a of assignments) {
-    const o = before.get(a.id)!;
-    if (o.personId !== a.personId || o.assignedBy !== a.assignedBy) changed++;
-  }
-  return changed;
-}
-
 function incremental(input: RecognitionInput, options: RecognitionOptions): RecognitionResult {
   const { observations } = input;
   const personOf = observations.map((o) => o.personId);
@@ -362,11 +349,13 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
   );
   report?.({ phase: 'assign', ms: lap() });
   const assignments: RecognitionAssignment[] = [];
+  let changed = 0;
   observations.forEach((o, i) => {
     if (user[i]) return;
     const personId = final[i];
     const assignedBy: AssignedBy | null = personId === null ? null : clustered[i] === null ? 'assign' : 'cluster';
     assignments.push({ id: o.id, personId, assignedBy, cluster: labels[i] });
+    if (o.personId !== personId || o.assignedBy !== assignedBy) changed++;
   });
 
   // machine-made people that lost every observation go; named people and those the user confirmed stay
@@ -388,7 +377,7 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     people: [...galleryPeople.map((p) => ({ ...p, created: created.has(p.id) })), ...outside].sort(byId),
     removed,
     assignments,
-    changed: countChanges(observations, assignments),
+    changed,
     suggestions,
   };
 }
