@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PeopleService } from '../../src/service/people.js';
-import { OFF_THREAD_ATTEMPTS, RecognitionService } from '../../src/service/recognition.js';
+import { OFF_THREAD_ATTEMPTS, RecognitionService, type ComputedRun } from '../../src/service/recognition.js';
 import { Store } from '../../src/store/store.js';
 import type { Observation } from '../../src/types.js';
 
@@ -128,13 +128,12 @@ describe('RecognitionService', () => {
     it('writes what the runner computed, as a run on this thread would', async () => {
       const { store } = library();
       const here = library().store;
-      let service: RecognitionService;
       let calls = 0;
-      const offThread = (mode: 'full' | 'incremental') => {
+      const offThread = (mode: 'full' | 'incremental'): Promise<ComputedRun> => {
         calls++;
         return Promise.resolve(service.compute(mode));
       };
-      service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const service: RecognitionService = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
       const summary = await service.runOffThread('full');
       expect(calls).toBe(1);
       expect(summary).toEqual(new RecognitionService(here, { faceModel: 'm', indexPath: null }).recluster());
@@ -154,10 +153,39 @@ describe('RecognitionService', () => {
         if (calls === 1) new PeopleService(store).split(ids[5]);
         return Promise.resolve(computed);
       };
-      const service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const service: RecognitionService = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
       await service.runOffThread('full');
       expect(calls).toBe(2);
       expect(store.observations.byIds([ids[5]], { vectors: false })[0].personId).not.toBe(person.id);
+    });
+
+    it('writes in steps, and stops writing once the user edits between two of them', async () => {
+      const { store, ids } = library();
+      let calls = 0;
+      const offThread = (mode: 'full' | 'incremental'): Promise<ComputedRun> => {
+        calls++;
+        return Promise.resolve(service.compute(mode));
+      };
+      const service: RecognitionService = new RecognitionService(store, {
+        faceModel: 'm',
+        indexPath: null,
+        offThread,
+        persistStep: 1,
+      });
+      const run = service.runOffThread('full');
+      // lands after the first step: the user puts a face the run has not written yet on a person of their own, which
+      // a later step of the stale result would have put back on the machine's person
+      let zoe = '';
+      setImmediate(() => {
+        zoe = new PeopleService(store).move([ids[4]], null, 'Zoe');
+      });
+      await run;
+      expect(calls).toBe(2);
+      const [moved] = store.observations.byIds([ids[4]], { vectors: false });
+      expect([moved.personId, moved.assignedBy]).toEqual([zoe, 'user']);
+      const others = store.observations.byIds([ids[0], ids[1], ids[2], ids[3], ids[5]], { vectors: false });
+      // the faces like it follow the user's name, as they do in a run on this thread
+      expect(others.map((o) => o.personId)).toEqual(new Array(5).fill(zoe));
     });
 
     it('runs on this thread when the user keeps editing through every attempt', async () => {
@@ -172,7 +200,7 @@ describe('RecognitionService', () => {
         new PeopleService(store).split(ids[calls]);
         return Promise.resolve(computed);
       };
-      const service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const service: RecognitionService = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
       await service.runOffThread('full');
       expect(calls).toBe(OFF_THREAD_ATTEMPTS);
       const split = store.observations.byIds(ids.slice(1, 1 + OFF_THREAD_ATTEMPTS), { vectors: false });
