@@ -26,7 +26,6 @@ import { recognise, type RecognitionObservation, type RecognitionPhase } from '.
 import { vectorObservation, type ObservationSet } from '../src/recognition/observations.js';
 import { hnswSearch } from '../src/service/recognition.js';
 import { buildDictionary, buildGallery } from '../src/recognition/gallery.js';
-import { PASS2_NEIGHBOURS } from '../src/recognition/merge-pass2.js';
 import { clusteringScores, openSetScores, type ClusteringScores } from '../src/recognition/metrics.js';
 import { bruteForceSearch, type NeighbourSearch } from '../src/recognition/neighbours.js';
 import { row, type VectorMatrix } from '../src/recognition/vectors.js';
@@ -39,7 +38,6 @@ import {
   timedIndex,
   type HnswParams,
 } from './cluster-hnsw.js';
-import { parallelCentroidSearch, timedTable as prototypeTable } from './cluster-knn.js';
 import { knnTable } from '../src/service/knn-tables.js';
 import { tableNeighbours, type KnnTable, type QueryRows } from '../src/recognition/knn.js';
 import type { IvfOptions } from '../src/recognition/ivf.js';
@@ -59,9 +57,6 @@ const USAGE = `usage: npm run bench:cluster -- [options]
                        (src/service/knn-tables.ts); hnsw: the HNSW providers below (the app before issue 15)
   --probes N, --lists N, --threads N
                        IVF settings of --knn app (default: the app's, probes 8, lists √(probes·rows), all cores)
-  --workers N          with --knn hnsw: 1 (default): one HNSW index on the main thread, as the app does. N > 1: the
-                       prototype fix, a k-nearest table computed by N worker threads over N shards
-                       (bench/cluster-knn.ts), for the faces and the centroids
   --exact              also re-cluster with the exact brute-force providers (sizes <= 20000) for reference
   --json FILE          also write the JSON result to FILE (it is always printed as the last line)`;
 
@@ -78,8 +73,7 @@ interface Options {
   hnsw: HnswParams | 'app';
   /** Pass-2 candidates: a second HNSW index over centroids, or votes of the faces near a centroid. */
   centroids: 'index' | 'faces';
-  /** 1: one index on this thread. More: the parallel kNN-table prototype (with knn 'hnsw'). */
-  workers: number;
+  /** app: the app's k-nearest tables; hnsw: the HNSW providers the app used before issue 15. */
   knn: 'app' | 'hnsw';
   ivf: IvfOptions;
   threads: number | undefined;
@@ -100,7 +94,6 @@ function parseOptions(argv: string[]): Options {
       'ef-construction': { type: 'string' },
       ef: { type: 'string' },
       centroids: { type: 'string', default: 'index' },
-      workers: { type: 'string', default: '1' },
       knn: { type: 'string', default: 'app' },
       probes: { type: 'string' },
       lists: { type: 'string' },
@@ -125,7 +118,6 @@ function parseOptions(argv: string[]): Options {
   if (child !== null && child !== 'cluster' && child !== 'assign') throw new Error(`unknown --child ${child}`);
   const centroids = values.centroids;
   if (centroids !== 'index' && centroids !== 'faces') throw new Error('--centroids must be index or faces');
-  if (centroids === 'faces' && values.workers !== '1') throw new Error('--centroids faces needs --workers 1');
   const knn = values.knn;
   if (knn !== 'app' && knn !== 'hnsw') throw new Error('--knn must be app or hnsw');
   return {
@@ -144,7 +136,6 @@ function parseOptions(argv: string[]): Options {
         }
       : 'app',
     centroids,
-    workers: int('workers', values.workers, 1),
     knn,
     ivf: {
       ...(values.probes !== undefined ? { probes: int('probes', values.probes, 1) } : {}),
@@ -264,9 +255,8 @@ interface ClusterResult {
   hnsw: HnswParams;
   calibration: { genuine: CosineStats; impostor: CosineStats; impostorMaxOf1690: number };
   /**
-   * Wall milliseconds. `total` = indexBuild + pass1 + pass2 + gallery: the re-cluster. With --workers 1
-   * every phase is single-threaded, so on a shared machine `cpuMs` (this process's CPU time, all
-   * threads) is what the phase would take on an idle core.
+   * Wall milliseconds. `total` = the whole re-cluster; on a shared machine `cpuMs` (this process's CPU time, all
+   * threads) is the comparable figure.
    */
   ms: {
     generate: number;
@@ -297,7 +287,6 @@ interface ClusterResult {
   pass1Clusters: number;
   pass2: { clusters: number; merges: number; suggestions: number; centroids: number };
   centroidProvider: 'index' | 'faces';
-  workers: number;
   knn: 'app' | 'hnsw';
   gallery: { people: number; exemplars: number };
   quality: { pass1: Quality; final: Quality };
@@ -331,9 +320,7 @@ function annRecall(found: (i: number) => number[], exact: NeighbourSearch, faces
 
 function runCluster(size: number, o: Options): ClusterResult {
   log(`${size} faces: generating`);
-  const [data, generateMs] = time(() =>
-    syntheticFaces({ faces: size, seed: o.seed }, o.workers > 1 || o.knn === 'app'),
-  );
+  const [data, generateMs] = time(() => syntheticFaces({ faces: size, seed: o.seed }, o.knn === 'app'));
   const { set, truth } = data;
   const calibration = cosineCalibration(data, 20_000);
   const afterGenerate = currentRssMB();
@@ -386,10 +373,7 @@ function runCluster(size: number, o: Options): ClusterResult {
             : {
                 exemplars: hnswSearch('synthetic', null).exemplars,
                 faces: (faces, include) => {
-                  faceSearch =
-                    o.workers > 1
-                      ? prototypeTable(faces, include, PASS1_NEIGHBOURS + 1, params, o.workers, faceClock)
-                      : timedIndex(faces, include, o.hnsw, faceClock);
+                  faceSearch = timedIndex(faces, include, o.hnsw, faceClock);
                   return faceSearch;
                 },
                 centroids:
@@ -401,9 +385,7 @@ function runCluster(size: number, o: Options): ClusterResult {
                           CENTROID_FACE_VOTES,
                           centroidClock,
                         )(centroids, include)
-                    : o.workers > 1
-                      ? parallelCentroidSearch(PASS2_NEIGHBOURS + 1, params, o.workers, centroidClock)
-                      : centroidSearch(o.hnsw, centroidClock),
+                    : centroidSearch(o.hnsw, centroidClock),
               },
         onPhase: (report) => {
           const c = process.cpuUsage(cpuMark);
@@ -504,7 +486,6 @@ function runCluster(size: number, o: Options): ClusterResult {
       centroids: centroidClock.rows,
     },
     centroidProvider: o.centroids,
-    workers: o.workers,
     knn: o.knn,
     gallery: { people: result.people.length, exemplars: result.people.reduce((n, p) => n + p.exemplars.length, 0) },
     quality: {
@@ -698,7 +679,7 @@ function childArgs(o: Options, kind: 'cluster' | 'assign', size: number): string
   if (o.hnsw !== 'app') {
     args.push('--m', String(o.hnsw.m), '--ef-construction', String(o.hnsw.efConstruction), '--ef', String(o.hnsw.ef));
   }
-  args.push('--centroids', o.centroids, '--workers', String(o.workers), '--knn', o.knn);
+  args.push('--centroids', o.centroids, '--knn', o.knn);
   if (o.ivf.probes !== undefined) args.push('--probes', String(o.ivf.probes));
   if (o.ivf.lists !== undefined) args.push('--lists', String(o.ivf.lists));
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
@@ -855,9 +836,6 @@ async function main(): Promise<void> {
         `HNSW M ${params.m} for the exemplars`
       : `HNSW M ${params.m}, efConstruction ${params.efConstruction}, ef ${params.ef}` +
         (o.hnsw === 'app' ? ', the app settings' : '') +
-        (o.workers > 1
-          ? `; ${o.workers} worker threads compute k-nearest tables, counted as "index build" (searches included)`
-          : '') +
         (o.centroids === 'faces' ? '; pass-2 candidates by face votes' : '');
   if (clusters.length > 0) console.log(`\nRe-cluster (${settings}):\n${clusterTable(clusters)}`);
   if (assign) {
