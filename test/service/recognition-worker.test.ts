@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../src/types.js';
+import { fillOnePerson } from '../helpers/one-person-library.js';
 
 const BUILT = (path: string) => new URL(`../../dist/src/${path}`, import.meta.url);
 const HAS_BUILD = existsSync(fileURLToPath(BUILT('service/recognition-worker.js')));
@@ -18,25 +18,6 @@ type OffThread = typeof import('../../src/service/recognition-off-thread.js');
 type Recognition = typeof import('../../src/service/recognition.js');
 type Stores = typeof import('../../src/store/store.js');
 
-function face(vector: number[]): Observation {
-  const n = Math.hypot(...vector);
-  return {
-    face: {
-      box: [0, 0, 50, 60],
-      score: 0.99,
-      landmarks: [
-        [1, 1],
-        [2, 1],
-        [1.5, 2],
-        [1, 3],
-        [2, 3],
-      ],
-      quality: { clear: true, score: 1, blur: 100, yaw: 0, size: 50 },
-      embedding: { model: 'm', vector: Float32Array.from(vector, (x) => x / n) },
-    },
-  };
-}
-
 describe.skipIf(!HAS_BUILD)('recognition in its worker (the built app)', () => {
   it('re-clusters a store file off this thread and writes what a run on this thread would', async () => {
     const { recognitionWorker } = (await import(BUILT('service/recognition-off-thread.js').href)) as OffThread;
@@ -44,22 +25,7 @@ describe.skipIf(!HAS_BUILD)('recognition in its worker (the built app)', () => {
     const { Store } = (await import(BUILT('store/store.js').href)) as Stores;
     const fill = (path: string) => {
       const store = Store.open(path);
-      for (let i = 0; i < 6; i++) {
-        const asset = store.assets.upsert({
-          source: 'folder',
-          sourceId: `p${i}.jpg`,
-          contentHash: `h${i}`,
-          capturedAt: i * 864e5,
-          latitude: null,
-          longitude: null,
-        });
-        // one person's faces, in two looks at cosine ~0.9 (as in recognition.test.ts)
-        const base = i < 3 ? [1, 0.2, 0, 0, 0, 0, 0, 0] : [1, 0.2, 0, 0, 0, 0, 0, 0.5];
-        store.observations.replaceForAsset(asset.id, [
-          face(base.map((x, t) => x + (t === 2 + (i % 3) ? 0.03 * (i % 3) : 0))),
-        ]);
-        store.assets.markDone(asset.id, { width: 100, height: 100 });
-      }
+      fillOnePerson(store);
       return store;
     };
     const dir = mkdtempSync(join(tmpdir(), 'recognition-worker-'));

@@ -2,47 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { PeopleService } from '../../src/service/people.js';
 import { OFF_THREAD_ATTEMPTS, RecognitionService, type ComputedRun } from '../../src/service/recognition.js';
 import { Store } from '../../src/store/store.js';
-import type { Observation } from '../../src/types.js';
+import { fillOnePerson, nudgedFace as face } from '../helpers/one-person-library.js';
 
-/** A clear face whose 8-D embedding is `base` nudged by `noise` on one axis. */
-function face(base: number[], noise: number, axis: number): Observation {
-  const v = Float32Array.from(base, (x, i) => x + (i === axis ? noise : 0));
-  const n = Math.hypot(...v);
-  return {
-    face: {
-      box: [0, 0, 50, 60],
-      score: 0.99,
-      landmarks: [
-        [1, 1],
-        [2, 1],
-        [1.5, 2],
-        [1, 3],
-        [2, 3],
-      ],
-      quality: { clear: true, score: 1, blur: 100, yaw: 0, size: 50 },
-      embedding: { model: 'm', vector: v.map((x) => x / n) },
-    },
-  };
-}
-
-/** Six faces: three near one direction and three near another at cosine ~0.9, close enough to merge. */
+/** One person's six faces in a store in memory (one-person-library.ts). */
 function library(): { store: Store; ids: number[] } {
   const store = Store.open(':memory:');
-  const ids: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const base = i < 3 ? [1, 0.2, 0, 0, 0, 0, 0, 0] : [1, 0.2, 0, 0, 0, 0, 0, 0.5];
-    const asset = store.assets.upsert({
-      source: 'folder',
-      sourceId: `p${i}.jpg`,
-      contentHash: `h${i}`,
-      capturedAt: i * 864e5,
-      latitude: null,
-      longitude: null,
-    });
-    ids.push(...store.observations.replaceForAsset(asset.id, [face(base, 0.03 * (i % 3), 2 + (i % 3))]));
-    store.assets.markDone(asset.id, { width: 100, height: 100 });
-  }
-  return { store, ids };
+  return { store, ids: fillOnePerson(store) };
 }
 
 describe('RecognitionService', () => {
@@ -140,22 +105,33 @@ describe('RecognitionService', () => {
       expect(store.history.list().map((e) => e.summary)).toEqual(here.history.list().map((e) => e.summary));
     });
 
-    it('throws a result away when the user edited meanwhile, so it cannot undo the edit', async () => {
+    /**
+     * A clustered library and a runner that computes on this thread, then lets `edit` act as the user while the
+     * result is on its way (attempt counts from 1).
+     */
+    function editedWhileComputing(edit: (attempt: number, ids: number[], people: PeopleService) => void) {
       const { store, ids } = library();
       const plain = new RecognitionService(store, { faceModel: 'm', indexPath: null });
       plain.recluster();
       const [person] = store.people.list();
-      let calls = 0;
+      const runs = { calls: 0 };
       const offThread = (mode: 'full' | 'incremental') => {
-        calls++;
+        runs.calls++;
         const computed = plain.compute(mode);
-        // the user takes a face off the person while the first run computes: that run still has it on the person
-        if (calls === 1) new PeopleService(store).split(ids[5]);
+        edit(runs.calls, ids, new PeopleService(store));
         return Promise.resolve(computed);
       };
-      const service: RecognitionService = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      return { store, ids, person, runs, service };
+    }
+
+    it('throws a result away when the user edited meanwhile, so it cannot undo the edit', async () => {
+      // the user takes a face off the person while the first run computes: that run still has it on the person
+      const { store, ids, person, runs, service } = editedWhileComputing((attempt, ids, people) => {
+        if (attempt === 1) people.split(ids[5]);
+      });
       await service.runOffThread('full');
-      expect(calls).toBe(2);
+      expect(runs.calls).toBe(2);
       expect(store.observations.byIds([ids[5]], { vectors: false })[0].personId).not.toBe(person.id);
     });
 
@@ -189,20 +165,11 @@ describe('RecognitionService', () => {
     });
 
     it('runs on this thread when the user keeps editing through every attempt', async () => {
-      const { store, ids } = library();
-      const plain = new RecognitionService(store, { faceModel: 'm', indexPath: null });
-      plain.recluster();
-      const [person] = store.people.list();
-      let calls = 0;
-      const offThread = (mode: 'full' | 'incremental') => {
-        calls++;
-        const computed = plain.compute(mode);
-        new PeopleService(store).split(ids[calls]);
-        return Promise.resolve(computed);
-      };
-      const service: RecognitionService = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const { store, ids, person, runs, service } = editedWhileComputing((attempt, ids, people) =>
+        people.split(ids[attempt]),
+      );
       await service.runOffThread('full');
-      expect(calls).toBe(OFF_THREAD_ATTEMPTS);
+      expect(runs.calls).toBe(OFF_THREAD_ATTEMPTS);
       const split = store.observations.byIds(ids.slice(1, 1 + OFF_THREAD_ATTEMPTS), { vectors: false });
       expect(split.map((o) => o.personId === person.id)).toEqual(split.map(() => false));
     });
