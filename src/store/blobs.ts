@@ -8,3 +8,10 @@ export function fromBlob(blob: Buffer | Uint8Array): Float32Array {
   copy.set(blob);
   return new Float32Array(copy.buffer);
 }
+
+/** The blob's floats copied into `target` (one copy, e.g. a row of a shared matrix); null when the lengths differ. */
+export function blobInto(blob: Buffer | Uint8Array, target: Float32Array): Float32Array | null {
+  if (blob.byteLength !== target.byteLength) return null;
+  new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(blob);
+  return target;
+}

@@ -1,5 +1,5 @@
 import type { AssignedBy, Box, FaceQuality, FiveLandmarks, Observation } from '../types.js';
-import { fromBlob, toBlob } from './blobs.js';
+import { blobInto, fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
 
 export type { AssignedBy };
@@ -38,7 +38,8 @@ interface RawObservation {
   dismissed: number;
 }
 
-function toStored(r: RawObservation, vectors: boolean): StoredObservation {
+/** `faceRow`: where the face vector goes when it fits (a row of forRecognition's shared matrix), read in one copy. */
+function toStored(r: RawObservation, vectors: boolean, faceRow?: Float32Array): StoredObservation {
   const observation: Observation = {};
   if (r.face_box) {
     observation.face = {
@@ -47,7 +48,12 @@ function toStored(r: RawObservation, vectors: boolean): StoredObservation {
       landmarks: JSON.parse(r.landmarks ?? '[]') as FiveLandmarks,
       quality: JSON.parse(r.quality ?? '{}') as FaceQuality,
       ...(vectors && r.face_model && r.face_vector
-        ? { embedding: { model: r.face_model, vector: fromBlob(r.face_vector) } }
+        ? {
+            embedding: {
+              model: r.face_model,
+              vector: (faceRow && blobInto(r.face_vector, faceRow)) ?? fromBlob(r.face_vector),
+            },
+          }
         : {}),
     };
   }
@@ -141,16 +147,8 @@ export class ObservationRepository {
     for (const r of this.db
       .prepare<[string], RawObservation>(`SELECT * FROM observations WHERE ${where} ORDER BY id`)
       .iterate(faceModel)) {
-      const stored = toStored(r, true);
-      const vector = stored.observation.face?.embedding?.vector;
       const i = out.length;
-      if (rows && vector && vector.length === dim && i < n) {
-        const view = rows.subarray(i * dim, (i + 1) * dim);
-        view.set(vector);
-        const face = stored.observation.face!;
-        stored.observation.face = { ...face, embedding: { ...face.embedding!, vector: view } };
-      }
-      out.push(stored);
+      out.push(toStored(r, true, rows && i < n ? rows.subarray(i * dim, (i + 1) * dim) : undefined));
     }
     return out;
   }
