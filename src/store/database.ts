@@ -28,8 +28,9 @@ function cacheStatements(db: Db): void {
     if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     return statement;
   };
-  // the same statement object for the same SQL: the store sets no per-statement mode (pluck, raw, expand) and
-  // iterates none, so a shared statement behaves as a fresh one
+  // the same statement object for the same SQL: the store sets no per-statement mode (pluck, raw, expand), and its
+  // one iteration (forRecognition) runs to the end before that SQL can run again, so a shared statement behaves as a
+  // fresh one
   db.prepare = cached as Db['prepare'];
 }
 
