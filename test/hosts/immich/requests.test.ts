@@ -88,10 +88,7 @@ describe('requests of a cycle', () => {
     expect(count(fake, 'deleteFace')).toBe(0);
     expect(fake.requests().length - PHOTOS).toBeLessThanOrEqual(2 * PHOTOS + 3 * fake.people().length + 20);
 
-    fake.runJobs();
-    fake.clearRequests();
-    await sync.cycle();
-    expect(fake.writes()).toEqual([]);
+    await expectNextCycleWritesNothing(fake, sync);
     expect(count(fake, 'getFaces')).toBe(0); // every photo still shows the people our faces put on it
     expect(fake.requests().length).toBeLessThanOrEqual(8);
 
@@ -115,10 +112,7 @@ describe('requests of a cycle', () => {
     expect(count(fake, 'deleteFace')).toBe(10);
     expectOneFaceEach(fake, had);
 
-    fake.runJobs();
-    fake.clearRequests();
-    await sync.cycle();
-    expect(fake.writes()).toEqual([]);
+    await expectNextCycleWritesNothing(fake, sync);
   });
 
   it('3.x: a key without face.delete keeps our face beside Immich’s, and the next cycle writes nothing', async () => {
@@ -129,10 +123,7 @@ describe('requests of a cycle', () => {
     expect(first.writeBack).toMatchObject({ facesCreated: PHOTOS, facesReassigned: 0 });
     for (const face of had) expect(fake.faces(face.assetId)).toHaveLength(2);
 
-    fake.runJobs();
-    fake.clearRequests();
-    await sync.cycle();
-    expect(fake.writes()).toEqual([]);
+    await expectNextCycleWritesNothing(fake, sync);
   });
 
   it('3.x: stopped between our face and the one it gives way to, the next cycle still leaves one face a head', async () => {
@@ -166,6 +157,14 @@ async function detectedFaces(fake: FakeImmich, n: number): Promise<FakeFace[]> {
 }
 
 /** Each face `had` is the only one its photo shows, on one of the people we made; our own gave way (a tombstone). */
+/** After Immich's queued jobs ran, the next cycle writes nothing to it. */
+async function expectNextCycleWritesNothing(fake: FakeImmich, sync: ImmichSync): Promise<void> {
+  fake.runJobs();
+  fake.clearRequests();
+  await sync.cycle();
+  expect(fake.writes()).toEqual([]);
+}
+
 function expectOneFaceEach(fake: FakeImmich, had: readonly FakeFace[]): void {
   const ours = new Set(fake.people().map((p) => p.id));
   for (const face of had) {
