@@ -137,7 +137,8 @@ export class WriteBackService {
     const facesInput = { people, observations: current.filter((o) => read.get(o.assetId) !== null) };
     // looked up per asset, kept up to date as faces are linked: a scan of every link per asset made 10,000 photos
     // on 3.x take 571 s instead of 151 s to write (bench:immich)
-    this.heldFaces = new Set(this.store.immich.faces().map((link) => link.immichFaceId));
+    // (creating people linked no face since `links` was read)
+    this.heldFaces = new Set([...links.values()].map((link) => link.immichFaceId));
     const observationsOf = new Map<string, PlanObservation[]>();
     for (const o of unread.size > 0 ? facesInput.observations : []) {
       if (!unread.has(o.assetId)) continue;
