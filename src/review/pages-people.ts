@@ -122,7 +122,6 @@ export function personPage(view: PersonView, people: readonly Choice[], pageInde
     ${pager(`/people/${person.id}`, pageIndex, pageSize, view.total)}`;
 }
 
-/** One face: its photo with every face's box drawn (this one highlighted), and why it is where it is. */
 /**
  * Absorption's evidence in words. An unclear face on a person by the clustering can only have got there by
  * absorption (unclear faces seed and join no cluster); a clear one may have come by its cluster or by absorption, so
@@ -150,6 +149,7 @@ function resemblanceLine(r: Resemblance, unclear: boolean, name: (id: string) =>
       </p>`;
 }
 
+/** One face: its photo with every face's box drawn (this one highlighted), and why it is where it is. */
 export function facePage(
   view: FaceView,
   people: ReadonlyMap<string, PersonSummary>,
