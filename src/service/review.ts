@@ -10,11 +10,14 @@ import {
   type Resemblance,
 } from '../recognition/explain.js';
 import { matrixFromRows } from '../recognition/vectors.js';
-import type { FaceSummary, PersonSummary } from '../store/review.js';
+import type { FaceSummary, PersonSummary, ReviewQueries } from '../store/review.js';
 import type { SuggestionRow } from '../store/suggestions.js';
 import type { Store } from '../store/store.js';
 
 export type { FaceSummary, PersonSummary };
+
+/** A face's own vectors, as the store reads them. */
+type FaceVectors = ReturnType<ReviewQueries['vectors']>;
 
 export interface ReviewedFace extends FaceSummary {
   explanation: Explanation | null;
@@ -134,7 +137,9 @@ export class ReviewService {
     if (!face) return undefined;
     const asset = this.store.assets.byId(face.assetId);
     if (!asset) return undefined;
-    const explanation = this.explain(face, 8);
+    // one read of its vectors for the explanation and the resemblance
+    const vectors = this.store.review.vectors(face.id);
+    const explanation = this.explain(face, vectors, 8);
     return {
       face,
       person: face.personId ? (this.store.review.person(face.personId) ?? null) : null,
@@ -147,15 +152,17 @@ export class ReviewService {
       },
       others: this.store.review.facesOnAsset(face.assetId).filter((f) => f.id !== id),
       explanation,
-      resemblance: this.resemblance(face, explanation),
+      resemblance: this.resemblance(face, vectors.face, explanation),
     };
   }
 
   /** Absorption's evidence for a clustered face: its own person's clear faces against its nearest rivals'. */
-  private resemblance(face: FaceSummary, explanation: Explanation | null): Resemblance | null {
-    if (face.assignedBy !== 'cluster' || face.personId === null || !explanation) return null;
-    const vector = this.store.review.vectors(face.id).face;
-    if (!vector) return null;
+  private resemblance(
+    face: FaceSummary,
+    vector: FaceVectors['face'],
+    explanation: Explanation | null,
+  ): Resemblance | null {
+    if (face.assignedBy !== 'cluster' || face.personId === null || !explanation || !vector) return null;
     const rivals = [...new Set(explanation.nearest.map((e) => e.personId))].filter((p) => p !== face.personId);
     const [own, ...others] = this.store.review.personFaceVectors([face.personId, ...rivals], vector.model);
     return explainResemblance({ observationId: face.id, face: vector.vector }, own, others);
@@ -221,8 +228,7 @@ export class ReviewService {
   }
 
   /** The evidence for a face: nearest exemplars of every person, in the face's own model only. */
-  private explain(face: FaceSummary, limit = 5): Explanation | null {
-    const vectors = this.store.review.vectors(face.id);
+  private explain(face: FaceSummary, vectors: FaceVectors, limit = 5): Explanation | null {
     if (!vectors.face) return null;
     return explainFace(
       { face: vectors.face.vector, body: vectors.body, moment: face.moment, personId: face.personId },
