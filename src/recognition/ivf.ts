@@ -13,7 +13,7 @@
 
 import { BestK, emptyTable, rerankCandidates, rerankRow, type KnnTable, type QueryRows } from './knn.js';
 import type { TopDotKernel } from '../types.js';
-import type { VectorMatrix } from './vectors.js';
+import { dotAt, type VectorMatrix } from './vectors.js';
 
 export type { TopDotKernel };
 
@@ -181,8 +181,7 @@ async function nearestLists(
     for (let x = 0; x < 2; x++) {
       const c = top[r * 2 + x];
       if (c < 0) continue;
-      let dotValue = 0;
-      for (let t = 0; t < dim; t++) dotValue += data[queryRows[r] * dim + t] * centres[c * dim + t];
+      const dotValue = dotAt(data, queryRows[r] * dim, centres, c * dim, dim);
       if (dotValue > bestDot || (dotValue === bestDot && c < bestList)) {
         bestDot = dotValue;
         bestList = c;
@@ -313,9 +312,7 @@ export const loopKernel: TopDotKernel = (queries, nq, candidates, nc, dim, k) =>
   for (let q = 0; q < nq; q++) {
     best.reset();
     for (let c = 0; c < nc; c++) {
-      let s = 0;
-      for (let t = 0; t < dim; t++) s += queries[q * dim + t] * candidates[c * dim + t];
-      best.offer(c, -s);
+      best.offer(c, -dotAt(queries, q * dim, candidates, c * dim, dim));
     }
     for (let r = 0; r < best.size; r++) out[q * k + r] = best.index[r];
   }

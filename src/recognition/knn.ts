@@ -8,7 +8,7 @@
  */
 
 import type { Neighbour } from './neighbours.js';
-import type { VectorMatrix } from './vectors.js';
+import { dotAt, type VectorMatrix } from './vectors.js';
 
 /**
  * The k nearest included rows (not the row itself) of every row, by (distance, index); -1 pads a short list. A
@@ -98,9 +98,7 @@ export class BestK {
 export function rowDistance(data: Float32Array, i: number, j: number, dim: number): number {
   const a = i * dim;
   const b = j * dim;
-  let s = 0;
-  for (let t = 0; t < dim; t++) s += data[a + t] * data[b + t];
-  return 1 - s;
+  return 1 - dotAt(data, a, data, b, dim);
 }
 
 /**
@@ -122,9 +120,7 @@ export function rerankCandidates(
     const j = candidates[c];
     if (j === self || j < 0 || !include[j]) continue;
     const b = j * dim;
-    let s = 0;
-    for (let t = 0; t < dim; t++) s += query[queryOffset + t] * data[b + t];
-    const d = 1 - s;
+    const d = 1 - dotAt(query, queryOffset, data, b, dim);
     // a duplicate candidate has the same (d, j) as an entry already kept
     let dup = false;
     for (let r = 0; r < best.size; r++) {
@@ -167,9 +163,7 @@ export function exactKnnTable(matrix: VectorMatrix, include: Uint8Array, k: numb
       best.reset();
       for (let j = 0; j < count; j++) {
         if (!include[j]) continue;
-        let s = 0;
-        for (let t = 0; t < dim; t++) s += query[q * dim + t] * data[j * dim + t];
-        best.offer(j, 1 - s);
+        best.offer(j, 1 - dotAt(query, q * dim, data, j * dim, dim));
       }
       best.writeRow(table, r);
     });
