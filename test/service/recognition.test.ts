@@ -164,6 +164,15 @@ describe('RecognitionService', () => {
       expect(others.map((o) => o.personId)).toEqual(new Array(5).fill(zoe));
     });
 
+    it('a runner that fails writes nothing and says why', async () => {
+      const { store } = library();
+      const offThread = () => Promise.reject(new Error('recognition failed in its worker: out of memory'));
+      const service = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      await expect(service.runOffThread('full')).rejects.toThrow('out of memory');
+      expect(store.people.list()).toEqual([]);
+      expect(store.history.list()).toEqual([]);
+    });
+
     it('runs on this thread when the user keeps editing through every attempt', async () => {
       const { store, ids, person, runs, service } = editedWhileComputing((attempt, ids, people) =>
         people.split(ids[attempt]),
