@@ -61,7 +61,13 @@ export class AtomicFileStream {
   }
 
   async abort(): Promise<void> {
-    this.stream.destroy();
+    // the file is opened asynchronously: removed before the stream has closed, an open still under way creates it
+    // again after the removal (seen under load in CI)
+    if (!this.stream.closed) {
+      const closed = new Promise<void>((resolve) => this.stream.once('close', () => resolve()));
+      this.stream.destroy();
+      await closed;
+    }
     await rm(this.temporary, { force: true });
   }
 }
