@@ -224,8 +224,15 @@ async function main(): Promise<void> {
         pipeSingle.push(await runPass([first], 'pipeline', files));
       }
       rss.single = peakRssMB();
-      while (workers.length < options.workers) workers.push(await BenchWorker.start());
-      await Promise.all(workers.slice(1).map(warmUp));
+      // photos in flight share the cores: each worker gets its share of the threads one photo in flight had
+      // (the app itself runs one photo at a time through the models, with all of them: DEFAULT_INTRA_OP_THREADS)
+      const shared = Math.max(1, Math.floor(first.intraOpThreads / options.workers));
+      if (shared !== first.intraOpThreads) {
+        await first.terminate();
+        workers.length = 0;
+      }
+      while (workers.length < options.workers) workers.push(await BenchWorker.start(shared));
+      await Promise.all(workers.filter((w) => w !== first).map(warmUp));
       for (let r = 0; r < options.repeat; r++) {
         floorAll.push(await runPass(workers, 'floor', files));
         pipeAll.push(await runPass(workers, 'pipeline', files));
@@ -308,6 +315,7 @@ async function main(): Promise<void> {
       cores: availableParallelism(),
       node: process.version,
       intraOpThreads: first.intraOpThreads,
+      intraOpThreadsEach: workers[workers.length - 1]?.intraOpThreads ?? first.intraOpThreads,
       graphLevels: first.levels,
       libvipsThreads: sharp.concurrency(),
       uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
@@ -326,7 +334,8 @@ async function main(): Promise<void> {
     }
     lines.push(`  ${fmt(mp.median, 2)} MP median (${fmt(mp.min, 2)}–${fmt(mp.max, 2)})`);
     lines.push(
-      `  ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ORT intra-op threads ${machine.intraOpThreads}, ` +
+      `  ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ORT intra-op threads ${machine.intraOpThreads} ` +
+        `(${machine.intraOpThreadsEach} each with ${options.workers} in flight), ` +
         `libvips threads ${machine.libvipsThreads}, libuv pool ${machine.uvThreadpool}, ` +
         `MALLOC_ARENA_MAX ${machine.mallocArenaMax ?? 'unset'}`,
     );

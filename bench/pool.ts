@@ -29,9 +29,14 @@ export class BenchWorker {
     worker.on('exit', (code) => fail(new Error(`bench worker exited with code ${code}`)));
   }
 
-  /** Starts a worker and waits until its pipeline (ORT sessions) exists. */
-  static start(): Promise<BenchWorker> {
-    const worker = new Worker(new URL('./worker.js', import.meta.url));
+  /**
+   * Starts a worker and waits until its pipeline (ORT sessions) exists. `intraOpThreads` overrides the config's
+   * (IMMICH_PEOPLE_THREADS in the worker's environment).
+   */
+  static start(intraOpThreads?: number): Promise<BenchWorker> {
+    const env =
+      intraOpThreads === undefined ? process.env : { ...process.env, IMMICH_PEOPLE_THREADS: `${intraOpThreads}` };
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { env });
     return new Promise((resolve, reject) => {
       const onMessage = (message: WorkerMessage): void => {
         worker.off('message', onMessage);

@@ -1,4 +1,14 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+
+/**
+ * The engine puts photos through the models one at a time (decoding runs beside it), so a model's own threads are
+ * what puts a second core to work on inference. On the 2-core EPYC, `scan` of 156 1440-px previews (faces and
+ * bodies) took 21.2–22.4 s with one thread and 17.3–18.8 s with two, the same people found (three runs each,
+ * alternating; docs/perception-speed.md). More than four was not measured. The small models (UltraFace, the
+ * landmarks) run on one thread whatever this says (MODEL_TUNING in src/models/session.ts).
+ */
+export const DEFAULT_INTRA_OP_THREADS = Math.min(availableParallelism(), 4);
 
 /** Every threshold is named here with the fixture measurement behind its default (see the perception files). */
 export const ConfigSchema = z.strictObject({
@@ -46,8 +56,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Folder of fetched model files; relative paths resolve against the package root. */
       dir: z.string().default('models'),
-      /** ONNX Runtime threads per session. One keeps sessions predictable; parallelise across photos instead. */
-      intraOpThreads: z.number().int().min(1).max(64).default(1),
+      /** ONNX Runtime threads per session of a model large enough to split (see DEFAULT_INTRA_OP_THREADS). */
+      intraOpThreads: z.number().int().min(1).max(64).default(DEFAULT_INTRA_OP_THREADS),
     })
     .prefault({}),
   perception: z

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_OVERRIDES } from '../../src/config/environment.js';
+import { DEFAULT_INTRA_OP_THREADS } from '../../src/config/schema.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { PROJECT_ROOT } from '../helpers/fixtures.js';
 
@@ -11,7 +12,9 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {} });
     expect(config.perception.faceBackend).toBe('embedded');
     expect(config.perception.detector).toEqual({ minScore: 0.7, nmsIou: 0.3, tiles: true });
-    expect(config.models.intraOpThreads).toBe(1);
+    // one per core, at most four
+    expect(config.models.intraOpThreads).toBe(DEFAULT_INTRA_OP_THREADS);
+    expect(DEFAULT_INTRA_OP_THREADS).toBe(Math.min(availableParallelism(), 4));
   });
 
   it('layers the file under environment variables', () => {
