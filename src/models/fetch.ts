@@ -6,6 +6,7 @@ import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { makeBatchDynamic } from './dynamic-batch.js';
+import { foldPadIntoMaxPool } from './fold-pad-pool.js';
 import { splitPRelu } from './split-prelu.js';
 import {
   convertKey,
@@ -27,7 +28,7 @@ const CONVERTER_VERSIONS: Record<string, number> = {
   none: 1,
   'dynamic-batch': 1,
   'dynamic-batch+split-prelu': 1,
-  'tfjs-graph': 1,
+  'tfjs-graph': 2,
 };
 
 interface FetchedState {
@@ -139,7 +140,11 @@ export function convertSources(convert: ConvertSpec, sources: ReadonlyMap<string
         if (!bytes) throw new Error(`${jsonPath} needs ${full}, which is not among the entry's verified sources`);
         return bytes;
       };
-      return convertTfjsGraph(modelJson, readShard, { inputShape: convert.inputShape, outputs: convert.outputs }).onnx;
+      const { onnx } = convertTfjsGraph(modelJson, readShard, {
+        inputShape: convert.inputShape,
+        outputs: convert.outputs,
+      });
+      return foldPadIntoMaxPool(onnx);
     }
   }
 }
