@@ -35,7 +35,8 @@ export const DEFAULT_TUNING: ModelTuning = { levels: ['all'], threads: true };
  * UltraFace 2×, the landmark regressor 3.5×, the CenterNet backbone 2–3× and NanoDet 1.2× (with the transformer
  * disabled, 'all' was no faster than 'extended'). fr_feature depends on the CPU: 'all' took 69 ms per face against
  * 23.5 ms at 'extended' on an AVX-512 Xeon (issue 15), and 25.5 against 33 ms on the EPYC, so both are timed where
- * it runs (fastestSession). A second thread cut fr_feature on 5 faces 124 → 87 ms and NanoDet 103 → 67 ms on the
+ * it runs (fastestSession). Those figures predate the PRelu rewrite at set-up (split-prelu.ts), after which one face
+ * took 7.1 ms at 'all' and 12.9 at 'extended' on the EPYC. A second thread cut fr_feature on 5 faces 124 → 87 ms and NanoDet 103 → 67 ms on the
  * EPYC, and gained nothing on UltraFace or the landmarks.
  */
 export const MODEL_TUNING: Readonly<Record<string, ModelTuning>> = {
