@@ -20,11 +20,11 @@ describe('loadConfig', () => {
   it('layers the file under environment variables', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'config.json');
     writeFileSync(file, JSON.stringify({ perception: { faceBackend: 'onnx', detector: { minScore: 0.8 } } }));
-    const config = loadConfig({ env: { IMMICH_PEOPLE_CONFIG: file, IMMICH_PEOPLE_THREADS: '2' } });
+    const config = loadConfig({ env: { IMMICH_PEOPLE_CONFIG: file, IMMICH_PEOPLE_THREADS: '7' } });
     expect(config.perception.faceBackend).toBe('onnx');
     expect(config.perception.detector.minScore).toBe(0.8);
     expect(config.perception.detector.tiles).toBe(true);
-    expect(config.models.intraOpThreads).toBe(2);
+    expect(config.models.intraOpThreads).toBe(7);
     expect(
       loadConfig({ env: { IMMICH_PEOPLE_CONFIG: file, IMMICH_PEOPLE_FACE_BACKEND: 'embedded' } }).perception
         .faceBackend,
