@@ -9,7 +9,13 @@ import {
   type LabelledPhoto,
   type PerceivedPhoto,
 } from '../../src/service/evaluation/labelled-folder.js';
-import { decodeEntry, encodeEntry, PerceptionCache } from '../../src/service/evaluation/perception-cache.js';
+import {
+  decodeEntry,
+  encodeEntry,
+  PerceptionCache,
+  settingsKey,
+} from '../../src/service/evaluation/perception-cache.js';
+import { PERCEPTION_REVISION } from '../../src/perception/perceive.js';
 import type { Face, Observation } from '../../src/types.js';
 import { RecordedPerception } from '../fakes/perception/index.js';
 import { fixture, HAS_FIXTURES } from '../helpers/fixtures.js';
@@ -123,6 +129,13 @@ describe('eval: labelled folders', () => {
       const changed = new PerceptionCache(dir, perception.faceModel, { minScore: 0.5 });
       await collect(perceivePhotos(photos.slice(0, 2), perception, changed));
       expect(perception.calls).toBe(photos.length + 2);
+
+      // entries of an earlier perception revision live elsewhere and are never read
+      const settings = { minScore: 0.7 };
+      expect(cache.folder).toBe(join(dir, settingsKey(perception.faceModel, settings)));
+      expect(settingsKey(perception.faceModel, settings, PERCEPTION_REVISION - 1)).not.toBe(
+        settingsKey(perception.faceModel, settings),
+      );
     },
   );
 });

@@ -3,9 +3,10 @@
  * vector tagged with its model), kept per photo so that a second `eval` over the same folder runs no model.
  *
  * Layout: `<dir>/<settings>/<sha256 of the file's bytes>.json`, where `<settings>` is the first 16 hex digits of
- * the sha256 of the face model id and the perception settings that change what perception returns (the config's
- * `perception` section minus `bodies`, which eval never runs, and the decoder's pixel limit). A changed model or
- * setting therefore misses the cache instead of reading stale vectors; a moved or renamed photo still hits it.
+ * the sha256 of the face model id, perception's revision (PERCEPTION_REVISION) and the perception settings that
+ * change what perception returns (the config's `perception` section minus `bodies`, which eval never runs, and the
+ * decoder's pixel limit). A changed model, revision or setting therefore misses the cache instead of reading stale
+ * vectors; a moved or renamed photo still hits it.
  * Entries are written whole or not at all (a temporary file renamed into place). A photo that failed to decode
  * or to be analysed is cached with its error, so a warm run does not try it again.
  */
@@ -13,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PERCEPTION_REVISION } from '../../perception/perceive.js';
 import type { Observation } from '../../types.js';
 
 export const CACHE_VERSION = 1;
@@ -30,10 +32,10 @@ export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The cache key of a face model and its settings (16 hex digits). */
-export function settingsKey(faceModel: string, settings: unknown): string {
+/** The cache key of a face model, its settings and perception's revision (16 hex digits). */
+export function settingsKey(faceModel: string, settings: unknown, revision: number = PERCEPTION_REVISION): string {
   return createHash('sha256')
-    .update(JSON.stringify({ version: CACHE_VERSION, faceModel, settings }))
+    .update(JSON.stringify({ version: CACHE_VERSION, revision, faceModel, settings }))
     .digest('hex')
     .slice(0, 16);
 }
