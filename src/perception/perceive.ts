@@ -4,8 +4,9 @@ import { observe, type BodyPerception } from './observations.js';
 /**
  * Bump when a change alters what perception returns from the same models and settings (which tiles run, how crops
  * are cut, the quality measures), so that caches of its results keyed on models and settings (the eval's) miss. The
- * eval's cache had none: entries written before the tile policy of issue 15 were still read afterwards, and 165 of
- * the dev set's 3,915 photos were scored on faces the code no longer finds (2026-12-07).
+ * eval's cache had none: entries written by earlier perception code (the cache predated issue 15's tile policy) were
+ * still read, and 165 of the dev set's 3,915 photos were scored on faces the current code does not return
+ * (2026-12-07).
  */
 export const PERCEPTION_REVISION = 2;
 
