@@ -156,7 +156,6 @@ async function detectedFaces(fake: FakeImmich, n: number): Promise<FakeFace[]> {
     });
 }
 
-/** Each face `had` is the only one its photo shows, on one of the people we made; our own gave way (a tombstone). */
 /** After Immich's queued jobs ran, the next cycle writes nothing to it. */
 async function expectNextCycleWritesNothing(fake: FakeImmich, sync: ImmichSync): Promise<void> {
   fake.runJobs();
@@ -165,6 +164,7 @@ async function expectNextCycleWritesNothing(fake: FakeImmich, sync: ImmichSync):
   expect(fake.writes()).toEqual([]);
 }
 
+/** Each face `had` is the only one its photo shows, on one of the people we made; our own gave way (a tombstone). */
 function expectOneFaceEach(fake: FakeImmich, had: readonly FakeFace[]): void {
   const ours = new Set(fake.people().map((p) => p.id));
   for (const face of had) {
