@@ -337,12 +337,12 @@ function runCluster(size: number, o: Options): ClusterResult {
   // absorption's and assignment's bipartite tables are timed within their phases
   // only the sampled rows of the face table are kept for the recall check: at 1M faces the table is 192 MB, which the
   // app frees after pass 1
+  // (filled by the first table over the faces; empty until then, as the sample is never empty)
   const faceTable = new Map<number, number[]>();
-  let faceTableSeen = false;
   const sample = recallSample(size, Math.max(20, Math.min(200, Math.floor(2e7 / size))));
   const otherClock = newClock();
   const timedTable = (matrix: VectorMatrix, include: Uint8Array, k: number, queries?: QueryRows): KnnTable => {
-    const clock = queries ? otherClock : faceTableSeen ? centroidClock : faceClock;
+    const clock = queries ? otherClock : faceTable.size > 0 ? centroidClock : faceClock;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const table = knnTable(matrix, include, k, { ivf: o.ivf, ...(o.threads ? { threads: o.threads } : {}) }, queries);
@@ -351,8 +351,7 @@ function runCluster(size: number, o: Options): ClusterResult {
     clock.buildCpuMs += (c.user + c.system) / 1000;
     clock.builds++;
     for (let i = 0; i < matrix.count; i++) if (include[i]) clock.rows++;
-    if (!queries && !faceTableSeen) {
-      faceTableSeen = true;
+    if (!queries && faceTable.size === 0) {
       for (const i of sample)
         faceTable.set(
           i,
@@ -409,7 +408,7 @@ function runCluster(size: number, o: Options): ClusterResult {
 
   // Not timed: how many of the exact k nearest the index returns.
   const recall = annRecall(
-    faceTableSeen
+    faceTable.size > 0
       ? (i) => [i, ...faceTable.get(i)!]
       : (i) => faceSearch!(row(set.faces, i), PASS1_NEIGHBOURS + 1).map((nb) => nb.index),
     bruteForceSearch(set.faces, set.clearFace),
