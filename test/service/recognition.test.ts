@@ -90,17 +90,28 @@ describe('RecognitionService', () => {
   });
 
   describe('off the calling thread', () => {
+    /** A service whose off-thread runner computes on this thread, counting its calls. */
+    function computingHere(store: Store, persistStep?: number) {
+      const runs = { calls: 0 };
+      const offThread = (mode: 'full' | 'incremental'): Promise<ComputedRun> => {
+        runs.calls++;
+        return Promise.resolve(service.compute(mode));
+      };
+      const service: RecognitionService = new RecognitionService(store, {
+        faceModel: 'm',
+        indexPath: null,
+        offThread,
+        ...(persistStep !== undefined ? { persistStep } : {}),
+      });
+      return { service, runs };
+    }
+
     it('writes what the runner computed, as a run on this thread would', async () => {
       const { store } = library();
       const here = library().store;
-      let calls = 0;
-      const offThread = (mode: 'full' | 'incremental'): Promise<ComputedRun> => {
-        calls++;
-        return Promise.resolve(service.compute(mode));
-      };
-      const service: RecognitionService = new RecognitionService(store, { faceModel: 'm', indexPath: null, offThread });
+      const { service, runs } = computingHere(store);
       const summary = await service.runOffThread('full');
-      expect(calls).toBe(1);
+      expect(runs.calls).toBe(1);
       expect(summary).toEqual(new RecognitionService(here, { faceModel: 'm', indexPath: null }).recluster());
       expect(store.history.list().map((e) => e.summary)).toEqual(here.history.list().map((e) => e.summary));
     });
@@ -137,17 +148,7 @@ describe('RecognitionService', () => {
 
     it('writes in steps, and stops writing once the user edits between two of them', async () => {
       const { store, ids } = library();
-      let calls = 0;
-      const offThread = (mode: 'full' | 'incremental'): Promise<ComputedRun> => {
-        calls++;
-        return Promise.resolve(service.compute(mode));
-      };
-      const service: RecognitionService = new RecognitionService(store, {
-        faceModel: 'm',
-        indexPath: null,
-        offThread,
-        persistStep: 1,
-      });
+      const { service, runs } = computingHere(store, 1);
       const run = service.runOffThread('full');
       // lands after the first step: the user puts a face the run has not written yet on a person of their own, which
       // a later step of the stale result would have put back on the machine's person
@@ -156,7 +157,7 @@ describe('RecognitionService', () => {
         zoe = new PeopleService(store).move([ids[4]], null, 'Zoe');
       });
       await run;
-      expect(calls).toBe(2);
+      expect(runs.calls).toBe(2);
       const [moved] = store.observations.byIds([ids[4]], { vectors: false });
       expect([moved.personId, moved.assignedBy]).toEqual([zoe, 'user']);
       const others = store.observations.byIds([ids[0], ids[1], ids[2], ids[3], ids[5]], { vectors: false });
