@@ -53,9 +53,12 @@ export function tuningOf(path: string): ModelTuning {
 
 /**
  * The ONNX Runtime options a session of `path` runs with at `level`. Memory arena and pattern are off: the arena
- * keeps the largest activation ever seen, and without it peak RSS fell 308 → 299 MB at equal speed. With more than
- * one thread the pool does not spin between parallel sections, so that it leaves the other core to libvips decoding
- * the next photo (or to the other bench worker) instead of busy-waiting on it.
+ * keeps the largest activation ever seen, and without it peak RSS fell 308 → 299 MB at equal speed. A pool of more
+ * than one thread spins between the parallel sections of a run but stops when the run returns
+ * (`session.force_spinning_stop`): a pool left spinning busy-waits on a whole core between runs, the core libvips needs
+ * to decode the next photo, and a pool that never spins wakes its threads for every section, which on the EPYC made
+ * two threads no faster than one (fr_feature, one face: 7.7–8.1 ms without spinning, 5.5–5.9 spinning within the run,
+ * 9.4–9.6 on one thread, with idle gaps between runs as in the app).
  */
 export function ortSessionOptions(
   path: string,
@@ -70,7 +73,7 @@ export function ortSessionOptions(
     executionMode: 'sequential',
     enableCpuMemArena: false,
     enableMemPattern: false,
-    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    ...(threads > 1 ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
   };
 }
 
