@@ -13,7 +13,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
 import { loadConfig, resolveModelsDir } from '../src/config/load.js';
 import { ort } from '../src/models/session.js';
@@ -23,11 +22,9 @@ import { AlignedFaceEmbedder, FACEPLUGIN_FEATURE } from '../src/perception/model
 import { Landmark68 } from '../src/perception/models/landmarks.js';
 import { NanoDetPersonDetector } from '../src/perception/models/nanodet.js';
 import { CNN_SIDE, cropBoxes, TorsoBackbone } from '../src/perception/models/torso-cnn.js';
-import { DEFAULT_ULTRAFACE, UltraFaceDetector } from '../src/perception/models/ultraface.js';
+import { DEFAULT_ULTRAFACE, TILE_BATCH, UltraFaceDetector } from '../src/perception/models/ultraface.js';
 import type { RgbImage } from '../src/types.js';
 import { fmt, median, quantile, round, table } from './stats.js';
-
-const { onnx } = onnxProto;
 
 const USAGE = `usage: node dist/bench/model-options.js [options]
   --fixtures DIR   the fixture photos (default ../shared/fixtures/photos from the package root)
@@ -59,35 +56,16 @@ interface Case {
   items: number;
   /** Run one after the other; one entry for a single call. */
   calls: Feeds[];
-  /** The model's bytes when not the file itself (fr_detect with a free batch dimension). */
-  bytes?: Uint8Array;
 }
 
-/**
- * fr_detect with its batch dimension free: its Reshapes take their shape from Shape ops on the input, so only the
- * graph's declared input and output shapes fix the batch at 1.
- */
-function freeBatch(model: Uint8Array): Uint8Array {
-  const decoded = onnx.ModelProto.decode(model);
-  for (const value of [...(decoded.graph?.input ?? []), ...(decoded.graph?.output ?? [])]) {
-    const first = value.type?.tensorType?.shape?.dim?.[0];
-    if (first) {
-      first.dimValue = null;
-      first.dimParam = 'N';
-    }
-  }
-  if (decoded.graph) decoded.graph.valueInfo = [];
-  return onnx.ModelProto.encode(decoded).finish();
-}
-
-/** The tiles' inputs of one photo stacked into one batch. */
+/** The tiles' inputs of one photo stacked into one batch (fr_detect's batch is free since its set-up, bytes-input.ts). */
 function stack(calls: readonly Feeds[]): Feeds {
   const name = Object.keys(calls[0])[0];
   const tensors = calls.map((feeds) => feeds[name]);
   const size = tensors[0].data.length;
-  const data = new Float32Array(size * tensors.length);
-  tensors.forEach((tensor, i) => data.set(tensor.data as Float32Array, i * size));
-  return { [name]: new ort.Tensor('float32', data, [tensors.length, ...tensors[0].dims.slice(1)]) };
+  const data = new Uint8Array(size * tensors.length);
+  tensors.forEach((tensor, i) => data.set(tensor.data as Uint8Array, i * size));
+  return { [name]: new ort.Tensor('uint8', data, [tensors.length, ...tensors[0].dims.slice(1)]) };
 }
 
 /** Photos whose model calls are captured: a group photo (5 faces) and a single portrait, as 1440-px previews. */
@@ -143,8 +121,11 @@ async function captureCases(modelsDir: string, fixtures: string, wanted: Readonl
       cases.push({ model: 'fr_detect.onnx', label: 'full frame, 1×320×240', items: 1, calls: [detectFeeds[0]] });
       const t = tiles.length;
       cases.push({ model: 'fr_detect.onnx', label: `${t} tiles, one call each`, items: t, calls: tiles });
-      const bytes = freeBatch(await readFile(join(modelsDir, 'fr_detect.onnx')));
-      cases.push({ model: 'fr_detect.onnx', label: `${t} tiles in one batch`, items: t, calls: [stack(tiles)], bytes });
+      cases.push({ model: 'fr_detect.onnx', label: `${t} tiles in one batch`, items: t, calls: [stack(tiles)] });
+      const rows = Array.from({ length: Math.ceil(t / TILE_BATCH) }, (_, r) =>
+        stack(tiles.slice(r * TILE_BATCH, (r + 1) * TILE_BATCH)),
+      );
+      cases.push({ model: 'fr_detect.onnx', label: `${t} tiles, ${TILE_BATCH} a call`, items: t, calls: rows });
       const nanodetFeeds = await captureFeeds(nanodet, () => new NanoDetPersonDetector(nanodet).detect(image));
       cases.push({ model: 'nanodet.onnx', label: '1×416×416 letterboxed', items: 1, calls: nanodetFeeds });
       const [crop] = await cropBoxes(image, [boxes[0]], CNN_SIDE);
@@ -181,11 +162,11 @@ async function timeCase(modelsDir: string, c: Case, runs: number, warmup: number
   const timings: { timing: Timing; session: ort.InferenceSession }[] = [];
   for (const config of configs) {
     const start = performance.now();
-    const session = await ort.InferenceSession.create(c.bytes ?? (await readFile(join(modelsDir, c.model))), {
+    const session = await ort.InferenceSession.create(join(modelsDir, c.model), {
       graphOptimizationLevel: config.level === 'all-nchwc-off' ? 'all' : config.level,
       extra: {
-        // as the app runs a pool of more than one thread (src/models/session.ts): no spinning between sections
-        ...(config.threads > 1 ? { session: { intra_op: { allow_spinning: '0' } } } : {}),
+        // as the app runs a pool of more than one thread (src/models/session.ts): no spinning between runs
+        ...(config.threads > 1 ? { session: { force_spinning_stop: '1' } } : {}),
         ...(config.level === 'all-nchwc-off'
           ? { optimization: { disable_specified_optimizers: 'NchwcTransformer' } }
           : {}),

@@ -18,6 +18,7 @@ import {
   type SourceFile,
 } from './manifest.js';
 import { convertTfjsGraph } from './tfjs-to-onnx/index.js';
+import { bytesInput } from './bytes-input.js';
 
 const execFileAsync = promisify(execFile);
 const STATE_FILE = '.fetched.json';
@@ -29,6 +30,7 @@ const CONVERTER_VERSIONS: Record<string, number> = {
   'dynamic-batch': 1,
   'dynamic-batch+split-prelu': 1,
   'tfjs-graph': 2,
+  'bytes-input': 1,
 };
 
 interface FetchedState {
@@ -145,6 +147,11 @@ export function convertSources(convert: ConvertSpec, sources: ReadonlyMap<string
         outputs: convert.outputs,
       });
       return foldPadIntoMaxPool(onnx);
+    }
+    case 'bytes-input': {
+      const [only] = sources.values();
+      if (!only || sources.size !== 1) throw new Error('bytes-input converts exactly one file');
+      return bytesInput(only, { mean: convert.mean, std: convert.std });
     }
   }
 }

@@ -20,11 +20,27 @@ export const TfjsGraphConvertSchema = z.object({
   outputs: z.array(z.string().min(1)).min(1).optional(),
 });
 
+const perChannel = z.tuple([z.number(), z.number(), z.number()]);
+
+/**
+ * An image model made to take the decoder's bytes (uint8 N×H×W×3, any batch) and normalise them in its graph:
+ * (x − mean) / std per channel, R, G, B (bytes-input.ts).
+ */
+export const BytesInputConvertSchema = z.object({
+  kind: z.literal('bytes-input'),
+  mean: perChannel,
+  std: perChannel.refine((std) => std.every((s) => s > 0), 'std must be positive'),
+});
+
 /**
  * 'dynamic-batch': the batch dimension made free (dynamic-batch.ts); 'dynamic-batch+split-prelu': that, then each
  * PRelu written as ops that onnxruntime keeps in its fast NCHWc layout (split-prelu.ts; the same outputs).
  */
-export const ConvertSchema = z.union([z.enum(['dynamic-batch', 'dynamic-batch+split-prelu']), TfjsGraphConvertSchema]);
+export const ConvertSchema = z.union([
+  z.enum(['dynamic-batch', 'dynamic-batch+split-prelu']),
+  TfjsGraphConvertSchema,
+  BytesInputConvertSchema,
+]);
 
 export const ModelFileSchema = z
   .object({
@@ -92,6 +108,8 @@ export function sourcesOf(file: ModelFile): SourceFile[] {
 export function convertKey(convert: ConvertSpec | undefined): string | null {
   if (convert === undefined) return null;
   if (typeof convert === 'string') return convert;
+  if (convert.kind === 'bytes-input')
+    return JSON.stringify({ kind: convert.kind, mean: convert.mean, std: convert.std });
   return JSON.stringify({ kind: convert.kind, inputShape: convert.inputShape, outputs: convert.outputs });
 }
 

@@ -37,10 +37,11 @@ export const DEFAULT_TUNING: ModelTuning = { levels: ['all'], threads: true };
  * 23.5 ms at 'extended' on an AVX-512 Xeon (issue 15), and 25.5 against 33 ms on the EPYC, so both are timed where
  * it runs (fastestSession). Those figures predate the PRelu rewrite at set-up (split-prelu.ts), after which one face
  * took 7.1 ms at 'all' and 12.9 at 'extended' on the EPYC. A second thread cut fr_feature on 5 faces 124 → 87 ms and NanoDet 103 → 67 ms on the
- * EPYC, and gained nothing on UltraFace or the landmarks.
+ * EPYC, and gained nothing on the landmarks. UltraFace gains on batches of tiles only (nine tiles 42–43 → 24–25 ms):
+ * its adapter runs the full frame on a one-thread session of the same file (TileRunner in ultraface.ts).
  */
 export const MODEL_TUNING: Readonly<Record<string, ModelTuning>> = {
-  'fr_detect.onnx': { levels: ['all'], threads: false },
+  'fr_detect.onnx': { levels: ['all'], threads: true },
   'fr_landmark.onnx': { levels: ['all'], threads: false },
   'fr_feature.onnx': { levels: ['extended', 'all'], threads: true },
   'nanodet.onnx': { levels: ['all'], threads: true },

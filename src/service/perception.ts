@@ -16,7 +16,7 @@ import { insightFacePair } from '../perception/models/insightface.js';
 import { Landmark68 } from '../perception/models/landmarks.js';
 import { NanoDetPersonDetector } from '../perception/models/nanodet.js';
 import { createFusedTorsoEmbedder } from '../perception/models/torso-cnn.js';
-import { DEFAULT_ULTRAFACE, UltraFaceDetector } from '../perception/models/ultraface.js';
+import { DEFAULT_ULTRAFACE, TILE_BATCH, UltraFaceDetector } from '../perception/models/ultraface.js';
 import type { BodyPerception, BodyStage } from '../perception/observations.js';
 import { PerceptionPipeline } from '../perception/perceive.js';
 import type { FaceAnalyzer } from '../types.js';
@@ -77,8 +77,11 @@ export async function createFacePipeline(config: Config, timer?: StageTimer): Pr
     return new FacePipeline(detector, embedder, undefined, timer);
   }
   const dir = resolveModelsDir(config);
-  const [detect, landmark, feature] = await Promise.all([
-    loadSession(join(dir, 'fr_detect.onnx'), threads),
+  const detectPath = join(dir, 'fr_detect.onnx');
+  // the full frame on one thread, tiles in batches on the configured threads (TileRunner says why)
+  const [detect, detectTiles, landmark, feature] = await Promise.all([
+    loadSession(detectPath, { intraOpThreads: 1 }),
+    threads.intraOpThreads > 1 ? loadSession(detectPath, threads) : null,
     loadSession(join(dir, 'fr_landmark.onnx'), threads),
     loadSession(join(dir, 'fr_feature.onnx'), threads),
   ]);
@@ -88,6 +91,7 @@ export async function createFacePipeline(config: Config, timer?: StageTimer): Pr
     new Landmark68(landmark),
     { ...DEFAULT_ULTRAFACE, minScore, nmsIou, tiles },
     timer,
+    detectTiles ? { session: detectTiles, batch: TILE_BATCH } : undefined,
   );
   return new FacePipeline(detector, new AlignedFaceEmbedder(feature, FACEPLUGIN_FEATURE), undefined, timer);
 }

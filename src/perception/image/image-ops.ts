@@ -50,12 +50,20 @@ export async function resizedWindow(
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
-/** A w×h window of interleaved RGB pixels, copied row by row. */
-export function cropRgb(rgb: Uint8Array, width: number, left: number, top: number, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h * 3);
+/** A w×h window of interleaved RGB pixels, copied row by row (into `out` at `offset` when given). */
+export function cropRgb(
+  rgb: Uint8Array,
+  width: number,
+  left: number,
+  top: number,
+  w: number,
+  h: number,
+  out: Uint8Array = new Uint8Array(w * h * 3),
+  offset = 0,
+): Uint8Array {
   for (let y = 0; y < h; y++) {
     const from = ((top + y) * width + left) * 3;
-    out.set(rgb.subarray(from, from + w * 3), y * w * 3);
+    out.set(rgb.subarray(from, from + w * 3), offset + y * w * 3);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import { ort as runtime } from '../../models/session.js';
 import type { Box, DetectedFace, FaceDetector, RgbImage } from '../../types.js';
 import { clipBox, nms } from '../image/geometry.js';
-import { cropRgb, resizedWindow, resizeRegion, writeChw, type Normalisation, type Region } from '../image/image-ops.js';
+import { cropRgb, resizedWindow, resizeRegion, type Region } from '../image/image-ops.js';
 import type { Landmark68 } from './landmarks.js';
 import {
   DEFAULT_TILE_POLICY,
@@ -15,11 +15,10 @@ import {
 
 const WIDTH = 320;
 const HEIGHT = 240;
+/** One input as the model file takes it: 320×240 interleaved RGB bytes. */
+const INPUT_BYTES = WIDTH * HEIGHT * 3;
 /** Up to this many tiles are resized one window each (see detectTiles); more share one resize of the photo. */
 const WINDOWED_TILES_MAX = 2;
-/** RGB, (x − 127)/128. The faceplugin browser code fed BGR by mistake; RGB found 27 vs 20 crowd faces (models.md §2.1). */
-const NORMALISATION: Normalisation = { mean: [127, 127, 127], std: [128, 128, 128] };
-
 export interface UltraFaceOptions {
   /** 0.7 found a face in 61/61 single-person photos with one false positive on a 2500×2070 photo (models.md §3.1). */
   minScore: number;
@@ -64,6 +63,21 @@ export const DEFAULT_ULTRAFACE: UltraFaceOptions = {
 
 export type StageTimer = (stage: 'detect' | 'landmarks', ms: number) => void;
 
+/**
+ * Where a photo's tiles run: a session with more than one intra-op thread, and how many tiles go in one call.
+ * On the 2-core EPYC, right after a libvips resize as in the pipeline, one 320×240 input took 5.1 ms on one thread and
+ * 8.3–8.5 on a two-thread pool (which stops spinning between runs), while nine tiles took 42–43 ms one by one on one
+ * thread and 24–25 ms in one call on two. So the full frame runs on the one-thread session, and tiles come here.
+ */
+export interface TileRunner {
+  session: ort.InferenceSession;
+  /** Tiles per call: onnxruntime holds the whole call's activations (nine tiles peaked 110 MB above one, three 35). */
+  batch: number;
+}
+
+/** A row of a 3×3 grid per call: nine tiles in 20.8–26.2 ms as three calls, 20.1–24.4 as one (the EPYC, two threads). */
+export const TILE_BATCH = 3;
+
 /** UltraFace RFB-320 boxes + the 68-point regressor reduced to five points: the embedded face detector. */
 export class UltraFaceDetector implements FaceDetector {
   readonly id = 'ultraface-rfb320+landmark68';
@@ -73,47 +87,63 @@ export class UltraFaceDetector implements FaceDetector {
     private readonly landmarks: Landmark68,
     private readonly options: UltraFaceOptions = DEFAULT_ULTRAFACE,
     private readonly timer?: StageTimer,
+    /** Without one, each tile runs alone on `session` (batching on one thread saves nothing). */
+    private readonly tileRunner?: TileRunner,
   ) {}
 
   /**
-   * Runs the detector on one 320×240 RGB input and maps its boxes into image pixels: the input shows the image
-   * region starting at (left, top), `scaleX`/`scaleY` image pixels per input pixel.
+   * Runs the detector on `views.length` 320×240 inputs, stacked in `bytes`, in one call, and maps each input's boxes
+   * into image pixels: input i shows the image region starting at (left, top), `scaleX`/`scaleY` image pixels per
+   * input pixel. The model file takes the bytes themselves: its set-up writes RGB, (x − 127)/128 into the graph
+   * (models/manifest.json, src/models/bytes-input.ts). The faceplugin browser code fed BGR by mistake; RGB found 27
+   * vs 20 crowd faces (models.md §2.1).
    */
-  private async detectInput(
-    rgb: Uint8Array,
+  private async detectInputs(
+    session: ort.InferenceSession,
+    bytes: Uint8Array,
     image: RgbImage,
-    view: { left: number; top: number; scaleX: number; scaleY: number },
-    tile: Region | null,
+    views: readonly { left: number; top: number; scaleX: number; scaleY: number; tile: Region | null }[],
     minScore: number,
   ): Promise<RegionDetection[]> {
-    const input = writeChw(rgb, WIDTH * HEIGHT, NORMALISATION);
-    const result = await this.session.run({
-      [this.session.inputNames[0]]: new runtime.Tensor('float32', input, [1, 3, HEIGHT, WIDTH]),
-    });
-    const scores = result.scores.data as Float32Array;
-    const boxes = result.boxes.data as Float32Array;
-    const found: Box[] = [];
-    const foundScores: number[] = [];
-    const w = WIDTH * view.scaleX;
-    const h = HEIGHT * view.scaleY;
-    for (let i = 0, n = scores.length / 2; i < n; i++) {
-      const score = scores[2 * i + 1];
-      if (score < minScore) continue;
-      found.push(
-        clipBox(
-          [
-            view.left + boxes[4 * i] * w,
-            view.top + boxes[4 * i + 1] * h,
-            view.left + boxes[4 * i + 2] * w,
-            view.top + boxes[4 * i + 3] * h,
-          ],
-          image.width,
-          image.height,
-        ),
+    const input = session.inputMetadata[0];
+    if (!input.isTensor || input.type !== 'uint8') {
+      throw new Error(
+        'fr_detect.onnx takes float input: it predates the set-up that converts it to take bytes; run "immich-people models fetch"',
       );
-      foundScores.push(score);
     }
-    return nms(found, foundScores, this.options.nmsIou).map((i) => ({ box: found[i], score: foundScores[i], tile }));
+    const result = await session.run({
+      [session.inputNames[0]]: new runtime.Tensor('uint8', bytes, [views.length, HEIGHT, WIDTH, 3]),
+    });
+    const allScores = result.scores.data as Float32Array;
+    const allBoxes = result.boxes.data as Float32Array;
+    const anchors = allScores.length / 2 / views.length;
+    return views.flatMap((view, k) => {
+      const scores = allScores.subarray(k * anchors * 2, (k + 1) * anchors * 2);
+      const boxes = allBoxes.subarray(k * anchors * 4, (k + 1) * anchors * 4);
+      const found: Box[] = [];
+      const foundScores: number[] = [];
+      const w = WIDTH * view.scaleX;
+      const h = HEIGHT * view.scaleY;
+      for (let i = 0; i < anchors; i++) {
+        const score = scores[2 * i + 1];
+        if (score < minScore) continue;
+        found.push(
+          clipBox(
+            [
+              view.left + boxes[4 * i] * w,
+              view.top + boxes[4 * i + 1] * h,
+              view.left + boxes[4 * i + 2] * w,
+              view.top + boxes[4 * i + 3] * h,
+            ],
+            image.width,
+            image.height,
+          ),
+        );
+        foundScores.push(score);
+      }
+      const kept = nms(found, foundScores, this.options.nmsIou);
+      return kept.map((i) => ({ box: found[i], score: foundScores[i], tile: view.tile }));
+    });
   }
 
   /**
@@ -138,26 +168,33 @@ export class UltraFaceDetector implements FaceDetector {
       width: WIDTH,
       height: HEIGHT,
     }));
-    let pixels: Uint8Array[];
+    const bytes = new Uint8Array(windows.length * INPUT_BYTES);
     // only when shrinking: an enlarging resize (a photo smaller than its tiles' scale) differed by 1 in a few hundred
     // bytes of a window that did not start at the left edge (libvips interpolates from where the window starts)
     if (windows.length <= WINDOWED_TILES_MAX && sw <= image.width && sh <= image.height) {
-      pixels = await Promise.all(windows.map((w) => resizedWindow(image, sw, sh, w)));
+      const pixels = await Promise.all(windows.map((w) => resizedWindow(image, sw, sh, w)));
+      pixels.forEach((p, i) => bytes.set(p, i * INPUT_BYTES));
     } else {
       const whole = { left: 0, top: 0, width: image.width, height: image.height };
       const scaled = await resizeRegion(image, whole, sw, sh);
-      pixels = windows.map((w) => cropRgb(scaled, sw, w.left, w.top, WIDTH, HEIGHT));
+      windows.forEach((w, i) => cropRgb(scaled, sw, w.left, w.top, WIDTH, HEIGHT, bytes, i * INPUT_BYTES));
     }
-    const found: RegionDetection[] = [];
-    for (const [i, w] of windows.entries()) {
+    const views = windows.map((w) => {
       const tile: Region = {
         left: w.left * scaleX,
         top: w.top * scaleY,
         width: WIDTH * scaleX,
         height: HEIGHT * scaleY,
       };
-      const view = { left: tile.left, top: tile.top, scaleX, scaleY };
-      found.push(...(await this.detectInput(pixels[i], image, view, tile, minScore)));
+      return { left: tile.left, top: tile.top, scaleX, scaleY, tile };
+    });
+    const { session, batch } =
+      views.length > 1 && this.tileRunner ? this.tileRunner : { session: this.session, batch: 1 };
+    const found: RegionDetection[] = [];
+    for (let start = 0; start < views.length; start += batch) {
+      const end = Math.min(views.length, start + batch);
+      const inputs = bytes.subarray(start * INPUT_BYTES, end * INPUT_BYTES);
+      found.push(...(await this.detectInputs(session, inputs, image, views.slice(start, end), minScore)));
     }
     return found;
   }
@@ -171,9 +208,15 @@ export class UltraFaceDetector implements FaceDetector {
     const { minScore, hintScore, nmsIou, tiles } = this.options;
     const whole = { left: 0, top: 0, width: image.width, height: image.height };
     const rgb = await resizeRegion(image, whole, WIDTH, HEIGHT);
-    const view = { left: 0, top: 0, scaleX: image.width / WIDTH, scaleY: image.height / HEIGHT };
+    const view = { left: 0, top: 0, scaleX: image.width / WIDTH, scaleY: image.height / HEIGHT, tile: null };
     // greedy NMS keeps the same boxes above minScore whatever weaker boxes join it: only higher scores suppress
-    const candidates = await this.detectInput(rgb, image, view, null, tiles ? Math.min(hintScore, minScore) : minScore);
+    const candidates = await this.detectInputs(
+      this.session,
+      rgb,
+      image,
+      [view],
+      tiles ? Math.min(hintScore, minScore) : minScore,
+    );
     const full = candidates.filter((c) => c.score >= minScore);
     let found = full;
     if (tiles) {
