@@ -93,7 +93,23 @@ export function warpAligned(
       const y0 = Math.floor(srcY);
       const fx = srcX - x0;
       const fy = srcY - y0;
-      if (inside && x0 >= 0 && y0 >= 0 && x0 < maxX && y0 < maxY) inside[y * size + x] = 1;
+      if (x0 >= 0 && y0 >= 0 && x0 < maxX && y0 < maxY) {
+        // all four neighbours inside (nearly every pixel): the same arithmetic without a bounds test per read,
+        // 1.6 → 0.4 ms a face on the EPYC
+        if (inside) inside[y * size + x] = 1;
+        const i00 = (y0 * width + x0) * 3;
+        const i01 = i00 + width * 3;
+        for (let c = 0; c < 3; c++) {
+          const p00 = data[i00 + c];
+          const p10 = data[i00 + 3 + c];
+          const p01 = data[i01 + c];
+          const p11 = data[i01 + 3 + c];
+          const top = p00 + (p10 - p00) * fx;
+          const bottom = p01 + (p11 - p01) * fx;
+          out[o + c] = Math.round(top + (bottom - top) * fy);
+        }
+        continue;
+      }
       for (let c = 0; c < 3; c++) {
         const p00 = x0 >= 0 && y0 >= 0 && x0 <= maxX && y0 <= maxY ? data[(y0 * width + x0) * 3 + c] : 0;
         const p10 = x0 + 1 >= 0 && y0 >= 0 && x0 + 1 <= maxX && y0 <= maxY ? data[(y0 * width + x0 + 1) * 3 + c] : 0;

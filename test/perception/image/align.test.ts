@@ -7,6 +7,7 @@ import {
   warpAligned,
 } from '../../../src/perception/image/align.js';
 import type { FiveLandmarks, Point, RgbImage } from '../../../src/types.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 describe('estimateSimilarity (Umeyama, 2-D, no reflection)', () => {
   it('recovers an exact rotation, scale and translation from noiseless points', () => {
@@ -71,6 +72,46 @@ describe('warpAligned', () => {
     const shifted = warpAligned(image, { a: 1, b: 0, tx: 100, ty: 0 }, 112);
     expect(shifted[(10 * 112 + 50) * 3]).toBe(0);
     expect(shifted[(10 * 112 + 105) * 3]).toBe(data[(10 * width + 5) * 3]);
+  });
+
+  it('samples bilinearly with black outside, inside and across the border alike', () => {
+    const width = 40;
+    const height = 30;
+    const random = mulberry32(5);
+    const data = Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256));
+    const image: RgbImage = { width, height, data };
+    // rotated and shrunk, placed so that the output covers the image's corner and the black beyond it
+    const t = { a: 2.1, b: 0.7, tx: 30, ty: -8 };
+    const inside = new Uint8Array(32 * 32);
+    const out = warpAligned(image, t, 32, inside);
+    const pixel = (x: number, y: number, c: number) =>
+      x >= 0 && y >= 0 && x < width && y < height ? data[(y * width + x) * 3 + c] : 0;
+    // the inverse as warpAligned writes it, so that floor() sees the same coordinates
+    const ia = t.a / (t.a * t.a + t.b * t.b);
+    const ib = t.b / (t.a * t.a + t.b * t.b);
+    let straddling = 0;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const sx = ia * (x - t.tx) + ib * (y - t.ty);
+        const sy = -ib * (x - t.tx) + ia * (y - t.ty);
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const whole = x0 >= 0 && y0 >= 0 && x0 < width - 1 && y0 < height - 1;
+        expect(inside[y * 32 + x], `inside at ${x},${y}`).toBe(whole ? 1 : 0);
+        const outside = sx < -1 || sy < -1 || sx > width || sy > height;
+        if (!whole && !outside) straddling++;
+        for (let c = 0; c < 3; c++) {
+          const top = pixel(x0, y0, c) + (pixel(x0 + 1, y0, c) - pixel(x0, y0, c)) * fx;
+          const bottom = pixel(x0, y0 + 1, c) + (pixel(x0 + 1, y0 + 1, c) - pixel(x0, y0 + 1, c)) * fx;
+          const expected = outside ? 0 : Math.round(top + (bottom - top) * fy);
+          expect(out[(y * 32 + x) * 3 + c], `${x},${y},${c}`).toBe(expected);
+        }
+      }
+    }
+    expect(straddling).toBeGreaterThan(0);
+    expect(inside.includes(1) && inside.includes(0)).toBe(true);
   });
 
   it('puts the landmarks of a face onto the template', () => {
