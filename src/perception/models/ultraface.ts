@@ -19,6 +19,7 @@ const HEIGHT = 240;
 const INPUT_BYTES = WIDTH * HEIGHT * 3;
 /** Up to this many tiles are resized one window each (see detectTiles); more share one resize of the photo. */
 const WINDOWED_TILES_MAX = 2;
+
 export interface UltraFaceOptions {
   /** 0.7 found a face in 61/61 single-person photos with one false positive on a 2500×2070 photo (models.md §3.1). */
   minScore: number;
@@ -89,7 +90,16 @@ export class UltraFaceDetector implements FaceDetector {
     private readonly timer?: StageTimer,
     /** Without one, each tile runs alone on `session` (batching on one thread saves nothing). */
     private readonly tileRunner?: TileRunner,
-  ) {}
+  ) {
+    for (const s of [session, tileRunner?.session]) {
+      const input = s?.inputMetadata[0];
+      if (input && (!input.isTensor || input.type !== 'uint8')) {
+        throw new Error(
+          'fr_detect.onnx takes float input: it predates the set-up that converts it to take bytes; run "immich-people models fetch"',
+        );
+      }
+    }
+  }
 
   /**
    * Runs the detector on `views.length` 320×240 inputs, stacked in `bytes`, in one call, and maps each input's boxes
@@ -105,12 +115,6 @@ export class UltraFaceDetector implements FaceDetector {
     views: readonly { left: number; top: number; scaleX: number; scaleY: number; tile: Region | null }[],
     minScore: number,
   ): Promise<RegionDetection[]> {
-    const input = session.inputMetadata[0];
-    if (!input.isTensor || input.type !== 'uint8') {
-      throw new Error(
-        'fr_detect.onnx takes float input: it predates the set-up that converts it to take bytes; run "immich-people models fetch"',
-      );
-    }
     const result = await session.run({
       [session.inputNames[0]]: new runtime.Tensor('uint8', bytes, [views.length, HEIGHT, WIDTH, 3]),
     });

@@ -65,9 +65,15 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('UltraFace detector', () => {
   it.skipIf(!existsSync(original))(
     'says to fetch the models again when fr_detect is the float model of old',
     async () => {
-      const session = await ort.InferenceSession.create(readFileSync(original));
-      const detector = new UltraFaceDetector(session, landmarks, DEFAULT_ULTRAFACE);
-      await expect(detector.detectBoxes(group)).rejects.toThrow(/immich-people models fetch/);
+      const old = await ort.InferenceSession.create(readFileSync(original));
+      const current = await loadSession(detectPath, { intraOpThreads: 1 });
+      const fetchAgain = /run "immich-people models fetch"/;
+      expect(() => new UltraFaceDetector(old, landmarks)).toThrow(fetchAgain);
+      const oldTiles = { session: old, batch: TILE_BATCH };
+      expect(() => new UltraFaceDetector(current, landmarks, DEFAULT_ULTRAFACE, undefined, oldTiles)).toThrow(
+        fetchAgain,
+      );
+      expect(() => new UltraFaceDetector(current, landmarks)).not.toThrow();
     },
   );
 });
