@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --initial-old-space-size=64
-// The flag (also in package.json's start script and the Dockerfile's entry point): with V8's default the heap of
-// ~10 MB and a 9.3 MB decoded photo every ~60 ms set off a full mark-compact about once a photo; with 64 MB the
-// collector paused 0.24–0.34 instead of 3.2–3.9 ms a photo, and scan of 156 previews took 6–12 % less time at the same
-// peak RSS (docs/perception-speed.md). V8 takes it only at start: not from NODE_OPTIONS, not from inside.
+#!/usr/bin/env node
+// npm start and the container's entry point run this file as `node --initial-old-space-size=64`: with V8's default the
+// heap of ~10 MB and a 9.3 MB decoded photo every ~60 ms set off a full mark-compact about once a photo; with 64 MB the
+// collector paused 0.24–0.34 instead of 3.2–3.9 ms a photo, and scan of 156 previews took 6–12 % less time
+// (docs/perception-speed.md). V8 takes it only at start, not from NODE_OPTIONS nor from inside. The shebang stays
+// plain: `env -S` is missing from BusyBox and older coreutils, and npm's Windows shims read the shebang too.
 import '../privacy.js'; // first: every dependency's telemetry off before any of them loads
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { runCommandLine } from './command-runner.js';
