@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { decodeModel, encodeModel, floatInitializer } from './onnx-graph.js';
 
 const { onnx } = onnxProto;
 type ValueInfo = onnxProto.onnx.IValueInfoProto;
@@ -34,9 +35,7 @@ function setDims(value: ValueInfo, dims: (number | string)[], elemType: number):
  * The test compares every item of a batch with the same input run alone, on the fetched model.
  */
 export function bytesInput(model: Uint8Array, norm: BytesNormalisation): Uint8Array {
-  const decoded = onnx.ModelProto.decode(model);
-  const graph = decoded.graph;
-  if (!graph) throw new Error('the ONNX file has no graph');
+  const { decoded, graph } = decodeModel(model);
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name ?? ''));
   if (inputs.length !== 1) throw new Error(`expected one image input, found ${inputs.length}`);
@@ -56,13 +55,8 @@ export function bytesInput(model: Uint8Array, norm: BytesNormalisation): Uint8Ar
   const p = 'bytes_input';
   const nchw = `${p}/nchw`;
   for (const node of graph.node ?? []) node.input = (node.input ?? []).map((i) => (i === name ? nchw : i));
-  const constant = (suffix: string, values: number[]) =>
-    onnx.TensorProto.create({
-      name: `${p}/${suffix}`,
-      dims: [1, 3, 1, 1],
-      dataType: onnx.TensorProto.DataType.FLOAT,
-      rawData: new Uint8Array(Float32Array.from(values).buffer),
-    });
+  const constant = (suffix: string, values: readonly number[]) =>
+    floatInitializer(`${p}/${suffix}`, Float32Array.from(values), [1, 3, 1, 1]);
   const step = (opType: string, from: string[], to: string, attribute: onnxProto.onnx.IAttributeProto[] = []) =>
     onnx.NodeProto.create({ name: `${p}/${opType.toLowerCase()}`, opType, input: from, output: [to], attribute });
   const ints = onnx.AttributeProto.AttributeType.INT;
@@ -81,7 +75,7 @@ export function bytesInput(model: Uint8Array, norm: BytesNormalisation): Uint8Ar
   ];
   graph.initializer = [
     ...(graph.initializer ?? []),
-    constant('mean', [...norm.mean]),
+    constant('mean', norm.mean),
     constant(
       'scale',
       norm.std.map((s) => 1 / s),
@@ -94,5 +88,5 @@ export function bytesInput(model: Uint8Array, norm: BytesNormalisation): Uint8Ar
     setDims(output, ['N', ...outDims.slice(1)], output.type?.tensorType?.elemType ?? onnx.TensorProto.DataType.FLOAT);
   }
   graph.valueInfo = [];
-  return onnx.ModelProto.encode(decoded).finish();
+  return encodeModel(decoded);
 }

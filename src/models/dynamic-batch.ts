@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { decodeModel, encodeModel, initializersOf } from './onnx-graph.js';
 
 const { onnx } = onnxProto;
 
@@ -9,10 +10,8 @@ const { onnx } = onnxProto;
  * Throws when the graph has a shape it cannot prove batch-safe, rather than emitting a wrong model.
  */
 export function makeBatchDynamic(model: Uint8Array): Uint8Array {
-  const decoded = onnx.ModelProto.decode(model);
-  const graph = decoded.graph;
-  if (!graph) throw new Error('the ONNX file has no graph');
-  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const { decoded, graph } = decodeModel(model);
+  const initializers = initializersOf(graph);
 
   for (const value of [...(graph.input ?? []), ...(graph.output ?? [])]) {
     if (initializers.has(value.name ?? '')) continue;
@@ -37,5 +36,5 @@ export function makeBatchDynamic(model: Uint8Array): Uint8Array {
     }
   }
   graph.valueInfo = [];
-  return onnx.ModelProto.encode(decoded).finish();
+  return encodeModel(decoded);
 }

@@ -1,29 +1,23 @@
 import onnxProto from 'onnx-proto';
+import {
+  decodeModel,
+  encodeModel,
+  floatInitializer,
+  floatValues,
+  initializersOf,
+  type OnnxNode,
+  type OnnxTensor,
+} from './onnx-graph.js';
 
 const { onnx } = onnxProto;
-type Node = onnxProto.onnx.INodeProto;
-type Tensor = onnxProto.onnx.ITensorProto;
 
 /** A slope's values when it is one per channel of an NCHW input ([C,1,1] or [1,C,1,1]); else null. */
-function channelSlopes(slope: Tensor | undefined): Float32Array | null {
-  if (!slope || slope.dataType !== onnx.TensorProto.DataType.FLOAT) return null;
-  const dims = (slope.dims ?? []).map(Number);
+function channelSlopes(slope: OnnxTensor | undefined): Float32Array | null {
+  const dims = (slope?.dims ?? []).map(Number);
   const perChannel =
     (dims.length === 3 && dims[1] === 1 && dims[2] === 1) ||
     (dims.length === 4 && dims[0] === 1 && dims[2] === 1 && dims[3] === 1);
-  if (!perChannel) return null;
-  const raw = slope.rawData;
-  if (raw && raw.length > 0) return new Float32Array(Uint8Array.from(raw).buffer);
-  return slope.floatData && slope.floatData.length > 0 ? Float32Array.from(slope.floatData) : null;
-}
-
-function floatTensor(name: string, values: Float32Array): Tensor {
-  return onnx.TensorProto.create({
-    name,
-    dims: [values.length],
-    dataType: onnx.TensorProto.DataType.FLOAT,
-    rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-  });
+  return perChannel ? floatValues(slope) : null;
 }
 
 /**
@@ -38,20 +32,18 @@ function floatTensor(name: string, values: Float32Array): Tensor {
  * A PRelu whose slope is not one per channel is left as it is.
  */
 export function splitPRelu(model: Uint8Array): Uint8Array {
-  const decoded = onnx.ModelProto.decode(model);
-  const graph = decoded.graph;
-  if (!graph) throw new Error('the ONNX file has no graph');
-  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const nodes: Node[] = [];
-  const added: Tensor[] = [];
-  const unit = (prefix: string, scale: Float32Array, input: string, output: string): Node => {
+  const { decoded, graph } = decodeModel(model);
+  const initializers = initializersOf(graph);
+  const nodes: OnnxNode[] = [];
+  const added: OnnxTensor[] = [];
+  const unit = (prefix: string, scale: Float32Array, input: string, output: string): OnnxNode => {
     const channels = scale.length;
     const names = ['scale', 'bias', 'mean', 'var'].map((part) => `${prefix}/${part}`);
     added.push(
-      floatTensor(names[0], scale),
-      floatTensor(names[1], new Float32Array(channels)),
-      floatTensor(names[2], new Float32Array(channels)),
-      floatTensor(names[3], new Float32Array(channels).fill(1)),
+      floatInitializer(names[0], scale),
+      floatInitializer(names[1], new Float32Array(channels)),
+      floatInitializer(names[2], new Float32Array(channels)),
+      floatInitializer(names[3], new Float32Array(channels).fill(1)),
     );
     return onnx.NodeProto.create({
       name: prefix,
@@ -92,5 +84,5 @@ export function splitPRelu(model: Uint8Array): Uint8Array {
   graph.node = nodes;
   graph.initializer = [...(graph.initializer ?? []).filter((t) => !dropped.has(t.name ?? '')), ...added];
   graph.input = (graph.input ?? []).filter((input) => !dropped.has(input.name ?? ''));
-  return onnx.ModelProto.encode(decoded).finish();
+  return encodeModel(decoded);
 }
