@@ -1,13 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { bytesInput } from '../../src/models/bytes-input.js';
-import { sourceCachePath } from '../../src/models/fetch.js';
-import { findModel, readManifest } from '../../src/models/manifest.js';
 import { writeChw, type Normalisation } from '../../src/perception/image/image-ops.js';
-import { HAS_MODELS, MODELS_DIR } from '../helpers/fixtures.js';
+import { MODELS_DIR } from '../helpers/fixtures.js';
+import { cachedOriginal } from '../helpers/model-cache.js';
 import { tinyModel } from '../helpers/onnx-graph.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -79,13 +78,11 @@ describe('bytesInput', () => {
     expect(() => bytesInput(grey, norm)).toThrow(/not float N×3×H×W/);
   });
 
-  const manifest = HAS_MODELS ? readManifest(MODELS_DIR) : null;
-  const found = manifest ? findModel(manifest, 'ultraface-rfb320') : undefined;
-  const cached = found ? sourceCachePath(MODELS_DIR, found.pkg, found.file.path ?? '') : '';
-  it.skipIf(!HAS_MODELS || !existsSync(cached))(
+  const cached = cachedOriginal('ultraface-rfb320');
+  it.skipIf(cached === null)(
     'gives the fetched fr_detect on bytes the outputs of the original on float planes, bit for bit',
     async () => {
-      const original = await ort.InferenceSession.create(readFileSync(cached));
+      const original = await ort.InferenceSession.create(readFileSync(cached!));
       const converted = await ort.InferenceSession.create(join(MODELS_DIR, 'fr_detect.onnx'));
       expect(converted.inputMetadata[0]).toMatchObject({ type: 'uint8', shape: ['N', 240, 320, 3] });
       const ultraface: Normalisation = { mean: [127, 127, 127], std: [128, 128, 128] };

@@ -1,15 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sourceCachePath } from '../../../src/models/fetch.js';
-import { findModel, readManifest } from '../../../src/models/manifest.js';
 import { loadSession, ort } from '../../../src/models/session.js';
 import { decodeImage } from '../../../src/perception/image/decode.js';
 import { Landmark68 } from '../../../src/perception/models/landmarks.js';
 import { DEFAULT_ULTRAFACE, TILE_BATCH, UltraFaceDetector } from '../../../src/perception/models/ultraface.js';
 import type { RgbImage } from '../../../src/types.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS, MODELS_DIR } from '../../helpers/fixtures.js';
+import { cachedOriginal } from '../../helpers/model-cache.js';
 
 /** A session whose run records the batch size of every call. */
 function counting(session: ort.InferenceSession): { session: ort.InferenceSession; batches: number[] } {
@@ -59,21 +58,14 @@ describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('UltraFace detector', () => {
     expect(batched).toEqual(alone);
   });
 
-  const manifest = HAS_MODELS ? readManifest(MODELS_DIR) : null;
-  const found = manifest ? findModel(manifest, 'ultraface-rfb320') : undefined;
-  const original = found ? sourceCachePath(MODELS_DIR, found.pkg, found.file.path ?? '') : '';
-  it.skipIf(!existsSync(original))(
-    'says to fetch the models again when fr_detect is the float model of old',
-    async () => {
-      const old = await ort.InferenceSession.create(readFileSync(original));
-      const current = await loadSession(detectPath, { intraOpThreads: 1 });
-      const fetchAgain = /run "immich-people models fetch"/;
-      expect(() => new UltraFaceDetector(old, landmarks)).toThrow(fetchAgain);
-      const oldTiles = { session: old, batch: TILE_BATCH };
-      expect(() => new UltraFaceDetector(current, landmarks, DEFAULT_ULTRAFACE, undefined, oldTiles)).toThrow(
-        fetchAgain,
-      );
-      expect(() => new UltraFaceDetector(current, landmarks)).not.toThrow();
-    },
-  );
+  const original = cachedOriginal('ultraface-rfb320');
+  it.skipIf(original === null)('says to fetch the models again when fr_detect is the float model of old', async () => {
+    const old = await ort.InferenceSession.create(readFileSync(original!));
+    const current = await loadSession(detectPath, { intraOpThreads: 1 });
+    const fetchAgain = /run "immich-people models fetch"/;
+    expect(() => new UltraFaceDetector(old, landmarks)).toThrow(fetchAgain);
+    const oldTiles = { session: old, batch: TILE_BATCH };
+    expect(() => new UltraFaceDetector(current, landmarks, DEFAULT_ULTRAFACE, undefined, oldTiles)).toThrow(fetchAgain);
+    expect(() => new UltraFaceDetector(current, landmarks)).not.toThrow();
+  });
 });
