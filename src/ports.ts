@@ -98,8 +98,12 @@ export interface Host<EditSummary, ApplySummary> {
    * assign unknown faces and suggest merges, and nothing is written to the host.
    */
   readonly mode: 'manage' | 'suggest';
-  /** Reads what the user did since the last cycle (labels on the photos just analysed, renames, moves, deletions). */
-  readUserEdits(analysed: readonly string[], editor: PeopleEditor): Promise<UserEdits<EditSummary>>;
+  /**
+   * Reads what the user did since the last cycle: labels on the photos analysed whose labels were not read yet
+   * (`unread`, source ids: this cycle's, and any an earlier cycle analysed but died before reading), renames, moves
+   * and deletions.
+   */
+  readUserEdits(unread: readonly string[], editor: PeopleEditor): Promise<UserEdits<EditSummary>>;
   /** Brings the host in line with the store; each write exactly once. */
   apply(): Promise<ApplySummary>;
 }

@@ -316,7 +316,11 @@ export class Engine {
     options: { recluster?: boolean } & IngestOptions = {},
   ): Promise<CycleSummary<E, A>> {
     const ingest = await this.ingest(source, options);
-    const edits = host ? await host.readUserEdits(ingest.analysedIds, new PeopleService(this.store)) : null;
+    // every analysed photo whose labels were not read yet: this cycle's, and those of a cycle killed before its read
+    const unread = this.store.assets.awaitingUserEdits(source.name);
+    const edits = host ? await host.readUserEdits(unread, new PeopleService(this.store)) : null;
+    // read and stored (a kill before this line reads them again: labels are the same the second time); no host: none
+    this.store.assets.markUserEditsRead(source.name, unread);
     if (host?.mode === 'suggest') {
       this.store.suggestions.replaceOpen(existingPeopleSuggestions(this.store, this.perception.faceModel));
       const recognition = this.recognition.run('incremental');

@@ -119,10 +119,33 @@ export class AssetRepository {
     return this.get(asset.source, asset.sourceId, asset.library)!;
   }
 
+  /** Its analysis is stored; what the user said about it in the host is still to be read (`awaitingUserEdits`). */
   markDone(id: number, size: { width: number; height: number }, now = Date.now()): void {
     this.db
-      .prepare(`UPDATE assets SET status = 'done', error = NULL, width = ?, height = ?, updated_at = ? WHERE id = ?`)
+      .prepare(
+        `UPDATE assets SET status = 'done', error = NULL, width = ?, height = ?, edits_read = 0, updated_at = ?
+         WHERE id = ?`,
+      )
       .run(size.width, size.height, now, id);
+  }
+
+  /**
+   * Source ids of a source's analysed photos whose user edits in the host were not read yet, sorted: those analysed
+   * since the last read, and those a killed or failed cycle analysed without reading.
+   */
+  awaitingUserEdits(source: string): string[] {
+    return this.db
+      .prepare<[string], { source_id: string }>(
+        `SELECT source_id FROM assets WHERE source = ? AND edits_read = 0 AND status = 'done' ORDER BY source_id`,
+      )
+      .all(source)
+      .map((r) => r.source_id);
+  }
+
+  /** The host's user edits of these photos (source ids, of every library) are read and stored. */
+  markUserEditsRead(source: string, sourceIds: readonly string[]): void {
+    const mark = this.db.prepare('UPDATE assets SET edits_read = 1 WHERE source = ? AND source_id = ?');
+    this.db.transaction(() => sourceIds.forEach((id) => mark.run(source, id)))();
   }
 
   markFailed(id: number, error: string, now = Date.now()): void {

@@ -236,6 +236,14 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE people ADD COLUMN cover_observation_id INTEGER REFERENCES observations(id) ON DELETE SET NULL;
   ALTER TABLE observations ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;
   `,
+  // What the user already said about a photo in its host (Immich's faces on people, People/<Name> tags) is read once
+  // its analysis is stored. Analysis and that read are two steps of a cycle: a photo analysed by a cycle that was
+  // killed (or whose read failed) keeps edits_read = 0 until a later cycle reads it, instead of being clustered as if
+  // the user had said nothing. Rows from before were read in the cycle that analysed them.
+  `
+  ALTER TABLE assets ADD COLUMN edits_read INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX assets_edits_unread ON assets(source) WHERE edits_read = 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -118,3 +118,38 @@ describe('migration 6: the edit history, covers and dismissals', () => {
     }
   });
 });
+
+describe('migration 7: whether the user’s labels of a photo were read', () => {
+  it('takes photos analysed before as read; a photo analysed after awaits its read until marked', () => {
+    const path = tempDb();
+    const old = openDatabase(path, SCHEMA_VERSION - 1);
+    old.exec(`
+      INSERT INTO assets (id, source, source_id, content_hash, status, updated_at) VALUES
+        (7, 'immich', 'old', 'h1', 'done', 1), (8, 'immich', 'pending', 'h2', 'pending', 1);
+    `);
+    old.close();
+
+    const store = Store.open(path);
+    try {
+      expect(store.assets.awaitingUserEdits('immich')).toEqual([]);
+      store.assets.markDone(8, { width: 10, height: 10 });
+      const fresh = store.assets.upsert({
+        source: 'immich',
+        sourceId: 'fresh',
+        contentHash: 'h3',
+        capturedAt: null,
+        latitude: null,
+        longitude: null,
+      });
+      // stored but not analysed yet: nothing to read
+      expect(store.assets.awaitingUserEdits('immich')).toEqual(['pending']);
+      store.assets.markDone(fresh.id, { width: 10, height: 10 });
+      expect(store.assets.awaitingUserEdits('immich')).toEqual(['fresh', 'pending']);
+      expect(store.assets.awaitingUserEdits('folder')).toEqual([]);
+      store.assets.markUserEditsRead('immich', ['pending']);
+      expect(store.assets.awaitingUserEdits('immich')).toEqual(['fresh']);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -16,8 +16,9 @@ export interface ImmichEdits {
 
 /**
  * Immich as the host people go back to. Before recognition it reads what the user already said: faces on Immich
- * people and `People/<Name>` tags on the photos just analysed, and (manage mode) renames, merges, moves and deletions
- * since the last cycle. After recognition it writes people and faces back (manage mode) without overriding the user.
+ * people and `People/<Name>` tags on the analysed photos whose labels were not read yet, and (manage mode) renames,
+ * merges, moves and deletions since the last cycle. After recognition it writes people and faces back (manage mode)
+ * without overriding the user.
  */
 export class ImmichHost implements Host<ImmichEdits, WriteBackSummary | null> {
   constructor(
@@ -34,8 +35,9 @@ export class ImmichHost implements Host<ImmichEdits, WriteBackSummary | null> {
     private readonly lossPolicy: () => LossPolicy = () => 'stop',
   ) {}
 
-  async readUserEdits(analysed: readonly string[], editor: PeopleEditor): Promise<UserEdits<ImmichEdits>> {
-    const assets = analysed.map((id) => this.listed.get(id)).filter((a): a is AssetResponseDto => a !== undefined);
+  async readUserEdits(unread: readonly string[], editor: PeopleEditor): Promise<UserEdits<ImmichEdits>> {
+    // a photo analysed by a cycle that died before this read may be missing from this cycle's (incremental) listing
+    const assets = unread.map((id) => this.listed.get(id) ?? { id });
     const labels = await new ImmichLabelService(this.store, this.client, this.faces, this.log).run(assets);
     const userChanges =
       this.mode === 'manage'

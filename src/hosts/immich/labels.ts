@@ -56,7 +56,8 @@ export class ImmichLabelService {
     return this.store.people.create({ name });
   }
 
-  async run(assets: readonly AssetResponseDto[]): Promise<LabelSummary> {
+  /** `assets`: as listed, or only the id of one not in this cycle's listing (its tags are then read when needed). */
+  async run(assets: readonly Pick<AssetResponseDto, 'id' | 'tags'>[]): Promise<LabelSummary> {
     const summary: LabelSummary = { fromFaces: 0, fromTags: 0 };
     const analysed = assets.flatMap((asset) => {
       const row = this.store.assets.get(IMMICH_SOURCE, asset.id);

@@ -64,6 +64,14 @@ export function syntheticIdentity(index: number, options: SyntheticOptions): num
   return Math.floor(mulberry32(mix(options.seed ?? 1, index))() * options.identities);
 }
 
+/** The one face of every synthetic photo: a frontal face in the middle, 40 % of the shorter side. */
+export function syntheticFaceBox(width: number, height: number): [number, number, number, number] {
+  const side = Math.round(Math.min(width, height) * 0.4);
+  const x1 = Math.round((width - side) / 2);
+  const y1 = Math.round((height - side) / 2);
+  return [x1, y1, x1 + side, y1 + side];
+}
+
 export class SyntheticPerception implements Perception {
   readonly faceModel = SYNTHETIC_FACE_MODEL;
   readonly maxPixels = 100e6;
@@ -107,15 +115,14 @@ export class SyntheticPerception implements Perception {
   async perceive(image: RgbImage, options: { embeddings?: boolean } = {}): Promise<Observation[]> {
     const index = syntheticIndex(image.width, image.height);
     this.perceived.push(index);
-    // a frontal face in the middle: 40 % of the shorter side, eyes a third down the box
-    const side = Math.round(Math.min(image.width, image.height) * 0.4);
-    const x1 = Math.round((image.width - side) / 2);
-    const y1 = Math.round((image.height - side) / 2);
+    const box = syntheticFaceBox(image.width, image.height);
+    const [x1, y1] = box;
+    const side = box[2] - x1;
     const at = (fx: number, fy: number): [number, number] => [x1 + fx * side, y1 + fy * side];
     return [
       {
         face: {
-          box: [x1, y1, x1 + side, y1 + side],
+          box,
           score: 0.99,
           landmarks: [at(0.3, 0.35), at(0.7, 0.35), at(0.5, 0.55), at(0.35, 0.75), at(0.65, 0.75)],
           quality: { clear: true, score: 0.9, blur: 200, yaw: 0, size: side },

@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeImmich, serveFakeImmich, type ServedFakeImmich } from '../../fakes/immich/index.js';
-import { syntheticIdentity, syntheticSize, type SyntheticOptions } from '../../fakes/perception/synthetic.js';
+import {
+  syntheticFaceBox,
+  syntheticIdentity,
+  syntheticSize,
+  type SyntheticOptions,
+} from '../../fakes/perception/synthetic.js';
 import { mulberry32 } from '../../helpers/random.js';
 import { SidecarCycleError, SidecarProcess } from '../../helpers/sidecar-process.js';
 
@@ -25,6 +30,8 @@ interface Outcome {
   emptyPeople: number;
   /** Each Immich person's identities, sorted: the same groups as a run never killed means the same people. */
   groups: string[];
+  /** People Immich was asked to create and did: a kill must not make the sidecar create one a run never killed does not. */
+  peopleCreated: number;
   /** Intents the last cycle left unsettled. */
   pendingIntents: number;
   kills: number;
@@ -59,15 +66,41 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+interface SyncOptions {
+  /** The user already put every face of this identity on a person of their own in Immich, named "Ann". */
+  userPerson?: number;
+  /** Also kills the child at the first request this says yes to, which then dies with it. */
+  killAtRequest?: (method: string, path: string) => boolean;
+}
+
 /** Syncs the synthetic library into a fresh fake Immich, killing the sidecar at `kills`; then one idle cycle. */
-async function sync(kills: readonly Kill[]): Promise<{ outcome: Outcome; writes: number; carriedOut: number }> {
+async function sync(
+  kills: readonly Kill[],
+  options: SyncOptions = {},
+): Promise<{ outcome: Outcome; writes: number; carriedOut: number }> {
   const fake = new FakeImmich({ version: '2.5.6', seed: 7, features: { facialRecognition: false, importFaces: true } });
   for (let index = 0; index < PHOTOS; index++) fake.addAsset({ id: `photo-${index}`, ...syntheticSize(index) });
+  if (options.userPerson !== undefined) {
+    const ann = fake.createPerson({ name: 'Ann' });
+    for (let index = 0; index < PHOTOS; index++) {
+      if (syntheticIdentity(index, PERCEPTION) !== options.userPerson) continue;
+      const size = syntheticSize(index);
+      const [x1, y1, x2, y2] = syntheticFaceBox(size.width, size.height);
+      fake.addFace({ assetId: `photo-${index}`, personId: ann.id, box: { x1, y1, x2, y2 }, ...size });
+    }
+  }
   const pending = [...kills];
+  let killAtRequest = options.killAtRequest;
   let writes = 0;
   let killed = 0;
   served = await serveFakeImmich(fake, {
     onRequest: async (method, path) => {
+      if (killAtRequest?.(method, path)) {
+        killAtRequest = undefined;
+        killed++;
+        await child!.kill();
+        return 'drop';
+      }
       if (!isWrite(method, path)) return 'serve';
       writes++;
       if (pending[0]?.atWrite !== writes) return 'serve';
@@ -90,7 +123,7 @@ async function sync(kills: readonly Kill[]): Promise<{ outcome: Outcome; writes:
     retry: { attempts: 3, delayMs: 10, timeoutMs: 5000 },
   };
   let pendingIntents = -1;
-  for (let run = 0; run < kills.length + 2; run++) {
+  for (let run = 0; run < kills.length + (options.killAtRequest ? 3 : 2); run++) {
     child = new SidecarProcess(config);
     try {
       await child.ready();
@@ -122,6 +155,7 @@ async function sync(kills: readonly Kill[]): Promise<{ outcome: Outcome; writes:
     outcome: {
       duplicateFaces: live.length - new Set(live.map((f) => f.assetId)).size,
       emptyPeople: fake.people().filter((p) => !identities.has(p.id)).length,
+      peopleCreated: fake.writes().filter((e) => e.op === 'createPerson').length,
       groups: [...identities.values()].map((ids) => [...ids].sort().join()).sort(),
       pendingIntents,
       kills: killed,
@@ -146,5 +180,23 @@ describe('kill -9 at random points of the write-back (a real signal to a child p
     expect(killed.carriedOut).toBe(killed.writes - dropped);
     expect(dropped).toBeGreaterThan(0);
     expect(dropped).toBeLessThan(kills.length);
+  }, 60_000);
+});
+
+describe('kill -9 before the user’s labels of analysed photos are read (a real signal to a child process)', () => {
+  it('the user’s person stays theirs, and no second or empty person is made', async () => {
+    const userPerson = syntheticIdentity(0, PERCEPTION);
+    const clean = await sync([], { userPerson });
+    expect(clean.outcome).toMatchObject({ duplicateFaces: 0, emptyPeople: 0, pendingIntents: 0 });
+    expect(clean.outcome.groups).toHaveLength(PERCEPTION.identities);
+
+    // at the first read of Immich's people: every photo analysed and stored, none of the user's faces taken yet
+    // (before the fix, the next cycle never read them and made Ann's photos a person of its own, left empty)
+    let peopleReads = 0;
+    const killed = await sync([], {
+      userPerson,
+      killAtRequest: (method, path) => method === 'GET' && path === '/api/people' && ++peopleReads === 1,
+    });
+    expect(killed.outcome).toEqual({ ...clean.outcome, kills: 1 });
   }, 60_000);
 });
