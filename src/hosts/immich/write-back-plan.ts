@@ -114,16 +114,28 @@ function clearByPerson(observations: readonly PlanObservation[]): Map<string, Pl
 }
 
 /**
+ * The user holds this face in Immich on another person than `immichId` (or on nobody): no write of ours puts it on
+ * our person, so it does not count towards showing that person in Immich.
+ */
+function heldByUserElsewhere(o: PlanObservation, immichId: string | null): boolean {
+  return o.link?.origin === 'user' && (immichId === null || o.link.immichPersonId !== immichId);
+}
+
+/**
  * People to create in Immich: those without an Immich person that are named, or not hidden and with at least
- * `minFaces` clear faces (Immich hides unnamed people with fewer faces, so creating them would show nobody).
+ * `minFaces` clear faces (Immich hides unnamed people with fewer faces, so creating them would show nobody). Faces
+ * the user holds on other Immich people do not count, and a person all of whose clear faces they hold is not
+ * created: it would stay without a face in Immich.
  */
 export function planPeople(input: PeoplePlanInput): PersonOp[] {
   const byPerson = clearByPerson(input.observations);
   const ops: PersonOp[] = [];
   for (const person of input.people) {
     if (person.immichId) continue;
-    const clearFaces = byPerson.get(person.id)?.length ?? 0;
-    if (person.hidden || (person.name === null && clearFaces < input.minFaces)) continue;
+    const clear = byPerson.get(person.id) ?? [];
+    const ours = clear.filter((o) => !heldByUserElsewhere(o, null)).length;
+    if (person.hidden || (person.name === null && ours < input.minFaces)) continue;
+    if (clear.length > 0 && ours === 0) continue;
     ops.push({ kind: 'createPerson', personId: person.id, name: person.name });
   }
   return ops;
@@ -289,14 +301,20 @@ export function planPendingPeople(pending: readonly PendingPerson[], input: Peop
 
 /**
  * Linked Immich people that may be left empty by us: created and linked, then the process stopped before any face
- * went on them, and our person has no clear face to write any more (else `planFaces` fills them). The executor
- * removes each only if Immich confirms it has no name and no faces, so a person the user named or used stays.
+ * went on them, or every clear face of ours turned out to be held by the user on other people; and our person has
+ * no clear face to write any more (else `planFaces` fills them). The executor removes each only if Immich confirms
+ * it has no name and no faces, so a person the user named or used stays.
  */
 export function orphanCandidates(
   input: FacesPlanInput,
   linkedFacePeople: ReadonlySet<string>,
 ): { personId: string; immichId: string }[] {
-  const withClearFaces = new Set(input.observations.filter((o) => o.clear).map((o) => o.personId));
+  const immichIdOf = new Map(input.people.map((p) => [p.id, p.immichId]));
+  const withClearFaces = new Set(
+    input.observations
+      .filter((o) => o.clear && !heldByUserElsewhere(o, immichIdOf.get(o.personId) ?? null))
+      .map((o) => o.personId),
+  );
   return input.people.flatMap((p) =>
     p.immichId && !withClearFaces.has(p.id) && !linkedFacePeople.has(p.immichId)
       ? [{ personId: p.id, immichId: p.immichId }]

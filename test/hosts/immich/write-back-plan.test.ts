@@ -88,6 +88,26 @@ describe('planPeople', () => {
       { kind: 'createPerson', personId: 'two-clear-one-blurred', name: null },
     ]);
   });
+
+  it('does not count faces the user holds on other Immich people, nor create a person they all are', () => {
+    const held = (holder: string | null) => ({ link: { immichPersonId: holder, origin: 'user' as const } });
+    const people = [
+      person('two-free-one-held'),
+      person('three-free-one-held'),
+      person('named-all-held', { name: 'Al' }),
+    ];
+    const observations = [
+      ...['a1', 'a2'].map((a) => observation('two-free-one-held', a, LEFT)),
+      observation('two-free-one-held', 'a3', LEFT, held('im-user')),
+      ...['a1', 'a2', 'a3'].map((a) => observation('three-free-one-held', a, RIGHT)),
+      observation('three-free-one-held', 'a4', RIGHT, held(null)),
+      observation('named-all-held', 'a5', LEFT, held('im-user')),
+      observation('named-all-held', 'a6', LEFT, held(null)),
+    ];
+    expect(planPeople({ people, observations, minFaces: 3 })).toEqual([
+      { kind: 'createPerson', personId: 'three-free-one-held', name: null },
+    ]);
+  });
 });
 
 describe('planFaces', () => {
@@ -288,6 +308,19 @@ describe('orphanCandidates', () => {
       { personId: 'blurred', immichId: 'i2' },
       { personId: 'empty', immichId: 'i3' },
     ]);
+  });
+
+  it('names a linked person whose every clear face the user holds on other people, not one holding its own', () => {
+    const user = (holder: string | null) => ({ link: { immichPersonId: holder, origin: 'user' as const } });
+    const input: FacesPlanInput = {
+      people: [person('left-to-user', { immichId: 'i1' }), person('kept-by-user', { immichId: 'i2' })],
+      observations: [
+        observation('left-to-user', 'a', LEFT, user('im-users-own')),
+        observation('left-to-user', 'b', LEFT, user(null)),
+        observation('kept-by-user', 'a', RIGHT, user('i2')),
+      ],
+    };
+    expect(orphanCandidates(input, new Set())).toEqual([{ personId: 'left-to-user', immichId: 'i1' }]);
   });
 });
 
