@@ -5,6 +5,12 @@ import { regionOf, resizeRegion, toGrey, type Region } from '../image/image-ops.
 
 const INPUT = 64;
 
+/**
+ * Faces per model call at most (twice as many crops with their mirrors): a call holds about 1 MB of activations a
+ * crop (47 MB for the 44 crops of a 22-face crowd), at 0.83–0.90 ms a crop for 2 to 44 crops alike.
+ */
+const FACES_PER_CALL = 4;
+
 /** The square crop the regressor was trained on: side = box height, centred on the box, clipped to the image. */
 export function landmarkCrop(box: Box, width: number, height: number): Region {
   const side = box[3] - box[1];
@@ -41,7 +47,14 @@ export class Landmark68 {
   ) {}
 
   async locate(image: RgbImage, boxes: readonly Box[]): Promise<FiveLandmarks[]> {
-    if (boxes.length === 0) return [];
+    const points: FiveLandmarks[] = [];
+    for (let start = 0; start < boxes.length; start += FACES_PER_CALL) {
+      points.push(...(await this.locateInOneCall(image, boxes.slice(start, start + FACES_PER_CALL))));
+    }
+    return points;
+  }
+
+  private async locateInOneCall(image: RgbImage, boxes: readonly Box[]): Promise<FiveLandmarks[]> {
     const crops = boxes.map((box) => landmarkCrop(box, image.width, image.height));
     const pixels = INPUT * INPUT;
     const n = boxes.length;

@@ -9,18 +9,7 @@ import { DEFAULT_ULTRAFACE, TILE_BATCH, UltraFaceDetector } from '../../../src/p
 import type { RgbImage } from '../../../src/types.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS, MODELS_DIR } from '../../helpers/fixtures.js';
 import { cachedOriginal } from '../../helpers/model-cache.js';
-
-/** A session whose run records the batch size of every call. */
-function counting(session: ort.InferenceSession): { session: ort.InferenceSession; batches: number[] } {
-  const batches: number[] = [];
-  const run = session.run.bind(session);
-  const wrapped = Object.create(session) as ort.InferenceSession;
-  wrapped.run = ((feeds: Record<string, ort.Tensor>) => {
-    batches.push(Object.values(feeds)[0].dims[0]);
-    return run(feeds);
-  }) as typeof session.run;
-  return { session: wrapped, batches };
-}
+import { counting } from '../../helpers/counting-session.js';
 
 describe.skipIf(!HAS_FIXTURES || !HAS_MODELS)('UltraFace detector', () => {
   let group: RgbImage;
