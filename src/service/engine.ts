@@ -318,9 +318,15 @@ export class Engine {
     const ingest = await this.ingest(source, options);
     // every analysed photo whose labels were not read yet: this cycle's, and those of a cycle killed before its read
     const unread = this.store.assets.awaitingUserEdits(source.name);
-    const edits = host ? await host.readUserEdits(unread, new PeopleService(this.store)) : null;
+    const editor = new PeopleService(this.store);
+    const edits = host
+      ? await host.readUserEdits(
+          unread.map((a) => a.sourceId),
+          editor,
+        )
+      : null;
     // read and stored (a kill before this line reads them again: labels are the same the second time); no host: none
-    this.store.assets.markUserEditsRead(source.name, unread);
+    this.store.assets.markUserEditsRead(unread.map((a) => a.id));
     if (host?.mode === 'suggest') {
       this.store.suggestions.replaceOpen(existingPeopleSuggestions(this.store, this.perception.faceModel));
       const recognition = this.recognition.run('incremental');

@@ -130,8 +130,9 @@ describe('migration 7: whether the user’s labels of a photo were read', () => 
     old.close();
 
     const store = Store.open(path);
+    const awaiting = (source: string) => store.assets.awaitingUserEdits(source).map((a) => a.sourceId);
     try {
-      expect(store.assets.awaitingUserEdits('immich')).toEqual([]);
+      expect(awaiting('immich')).toEqual([]);
       store.assets.markDone(8, { width: 10, height: 10 });
       const fresh = store.assets.upsert({
         source: 'immich',
@@ -142,12 +143,12 @@ describe('migration 7: whether the user’s labels of a photo were read', () => 
         longitude: null,
       });
       // stored but not analysed yet: nothing to read
-      expect(store.assets.awaitingUserEdits('immich')).toEqual(['pending']);
+      expect(awaiting('immich')).toEqual(['pending']);
       store.assets.markDone(fresh.id, { width: 10, height: 10 });
-      expect(store.assets.awaitingUserEdits('immich')).toEqual(['fresh', 'pending']);
-      expect(store.assets.awaitingUserEdits('folder')).toEqual([]);
-      store.assets.markUserEditsRead('immich', ['pending']);
-      expect(store.assets.awaitingUserEdits('immich')).toEqual(['fresh']);
+      expect(awaiting('immich')).toEqual(['fresh', 'pending']);
+      expect(awaiting('folder')).toEqual([]);
+      store.assets.markUserEditsRead([8]);
+      expect(awaiting('immich')).toEqual(['fresh']);
     } finally {
       store.close();
     }
