@@ -39,8 +39,6 @@ export interface IngestSummary {
   restored: number;
   /** New faces found in the photos analysed. */
   faces: number;
-  /** Source ids of the photos analysed in this pass. */
-  analysedIds: string[];
   /** Each photo that failed in this pass, and why. */
   failures: PhotoFailure[];
   /** What the listing passed over (unreadable folders, FIFOs …), and why. */
@@ -175,7 +173,6 @@ export class Engine {
       moved: 0,
       restored: 0,
       faces: 0,
-      analysedIds: [],
       failures: pass.failures,
       skipped: listing.skipped ?? [],
     };
@@ -198,7 +195,6 @@ export class Engine {
             summary.analysed++;
             summary.faces += outcome.observations.filter((o) => o.face).length;
             summary.restored += outcome.restored;
-            summary.analysedIds.push(item.asset.id);
           }
         } catch (error) {
           stop ??= error; // fatal for the whole pass
@@ -224,7 +220,6 @@ export class Engine {
     }
     // the checkpoint moves only after a complete listing and analysis
     listing.commit();
-    summary.analysedIds.sort();
     return summary;
   }
 
@@ -318,13 +313,8 @@ export class Engine {
     const ingest = await this.ingest(source, options);
     // every analysed photo whose labels were not read yet: this cycle's, and those of a cycle killed before its read
     const unread = this.store.assets.awaitingUserEdits(source.name);
-    const editor = new PeopleService(this.store);
-    const edits = host
-      ? await host.readUserEdits(
-          unread.map((a) => a.sourceId),
-          editor,
-        )
-      : null;
+    const sourceIds = unread.map((a) => a.sourceId);
+    const edits = host ? await host.readUserEdits(sourceIds, new PeopleService(this.store)) : null;
     // read and stored (a kill before this line reads them again: labels are the same the second time); no host: none
     this.store.assets.markUserEditsRead(unread.map((a) => a.id));
     if (host?.mode === 'suggest') {
