@@ -1,6 +1,7 @@
 import type { AssignedBy, Box, FaceQuality, FiveLandmarks, Observation } from '../types.js';
 import { blobInto, fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
+import { pairSameObservations, type BoxedObservation } from './same-observation.js';
 
 export type { AssignedBy };
 
@@ -86,17 +87,99 @@ export interface Assignment {
   cluster?: number | null;
 }
 
+/** What replaceForAsset reads of an observation it replaces. */
+interface CarriedRow {
+  id: number;
+  face_box: string | null;
+  body_box: string | null;
+}
+
+interface ConstraintRow {
+  a: number;
+  b: number;
+  kind: string;
+  origin: string;
+  created_at: number;
+}
+
+/** An observation's box for pairing: its face's, or its body's when it has no face. */
+function boxed(id: number, face: Box | null, body: Box | null): BoxedObservation {
+  return face !== null ? { id, kind: 'face', box: face } : { id, kind: 'body', box: body! };
+}
+
+const parsed = (box: string | null): Box | null => (box === null ? null : (JSON.parse(box) as Box));
+
 export class ObservationRepository {
   constructor(private readonly db: Db) {}
 
-  /** Replaces an asset's observations (a re-analysed photo starts over). Returns the new ids, in order. */
+  /**
+   * Replaces an asset's observations with a new analysis. Returns the new ids, in order. What hangs on an old
+   * observation that the new analysis sees again (pairSameObservations: a file whose metadata was rewritten, a photo
+   * embedded again by another face model) moves to the new one: its person and who assigned it, its clustering, a
+   * dismissal, its must- and cannot-links, its place among its person's exemplars and as a cover, the Immich face
+   * it is linked to. So a photo rewritten with the same faces changes no person, and the user's word on it stays; a
+   * face no longer seen takes its own along.
+   */
   replaceForAsset(assetId: number, observations: readonly Observation[]): number[] {
+    return this.db.transaction(() => {
+      const before = this.db
+        .prepare<[number], CarriedRow>('SELECT id, face_box, body_box FROM observations WHERE asset_id = ?')
+        .all(assetId);
+      const ids = this.insertAll(assetId, observations);
+      const pairs = pairSameObservations(
+        before.map((o) => boxed(o.id, parsed(o.face_box), parsed(o.body_box))),
+        observations.map((o, i) => boxed(ids[i], o.face?.box ?? null, o.upperBody?.box ?? null)),
+      );
+      this.carryOver(before, pairs);
+      const remove = this.db.prepare('DELETE FROM observations WHERE id = ?');
+      for (const o of before) remove.run(o.id);
+      return ids;
+    })();
+  }
+
+  /** Moves what hangs on each old observation of `pairs` to its new one (see replaceForAsset). */
+  private carryOver(before: readonly CarriedRow[], pairs: ReadonlyMap<number, number>): void {
+    const keep = this.db.prepare(
+      `UPDATE observations SET (person_id, assigned_by, moment, cluster, dismissed) =
+         (SELECT person_id, assigned_by, moment, cluster, dismissed FROM observations WHERE id = ?)
+       WHERE id = ?`,
+    );
+    const moves = ['exemplars', 'immich_faces'].map((table) =>
+      this.db.prepare(`UPDATE ${table} SET observation_id = ? WHERE observation_id = ?`),
+    );
+    const cover = this.db.prepare('UPDATE people SET cover_observation_id = ? WHERE cover_observation_id = ?');
+    for (const o of before) {
+      const next = pairs.get(o.id);
+      if (next === undefined) continue;
+      keep.run(o.id, next);
+      for (const move of moves) move.run(next, o.id);
+      cover.run(next, o.id);
+    }
+    // a constraint moves when each of its ends is carried or lies on another photo; an end that is gone takes it along
+    const old = new Set(before.map((o) => o.id));
+    const touching = this.db.prepare<[number, number], ConstraintRow>(
+      'SELECT a, b, kind, origin, created_at FROM constraints WHERE a = ? OR b = ?',
+    );
+    const insert = this.db.prepare(
+      'INSERT OR IGNORE INTO constraints (a, b, kind, origin, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const end = (id: number) => (old.has(id) ? pairs.get(id) : id);
+    for (const o of before) {
+      for (const c of touching.all(o.id, o.id)) {
+        const a = end(c.a);
+        const b = end(c.b);
+        if (a === undefined || b === undefined || a === b) continue;
+        insert.run(Math.min(a, b), Math.max(a, b), c.kind, c.origin, c.created_at);
+      }
+    }
+  }
+
+  private insertAll(assetId: number, observations: readonly Observation[]): number[] {
     const insert = this.db.prepare(
       `INSERT INTO observations (asset_id, face_box, face_score, landmarks, quality, clear, face_model, face_vector,
                                  body_box, body_score, body_source, body_model, body_vector)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.db.prepare('DELETE FROM observations WHERE asset_id = ?').run(assetId);
     return observations.map(({ face, upperBody }) => {
       const result = insert.run(
         assetId,

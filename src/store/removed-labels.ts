@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AssignedBy, Box } from '../types.js';
 import type { Db } from './database.js';
-
-/** Two boxes of the same photo's same content overlap this much (IoU) when they are the same observation. */
-const SAME_OBSERVATION_IOU = 0.5;
+import { iou, SAME_OBSERVATION_IOU } from './same-observation.js';
 
 interface RemovedLabel {
   rowid: number;
@@ -12,14 +10,6 @@ interface RemovedLabel {
   person_id: string;
   person_name: string | null;
   assigned_by: AssignedBy;
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const area = (box: Box) => (box[2] - box[0]) * (box[3] - box[1]);
-  return inter > 0 ? inter / (area(a) + area(b) - inter) : 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,43 @@ describe.skipIf(!HAS_FIXTURES)('edits made on the review page survive a full re-
     const undone = await scan(db, library, true);
     expect(undone.summary.changed).toBe(0);
     expect(undone.json.people.find((p) => p.id === edits.compreface)?.observations).toBe(6);
+  });
+
+  it('keeps every person and every edit when the files are rewritten with their pixels (metadata written in)', async () => {
+    const { library, db } = fresh();
+    for (const dir of ['kit_harington', 'obama'])
+      cpSync(fixture(`people/${dir}`), join(library, dir), { recursive: true });
+    await scan(db, library);
+    const edits = inStore(db, (store, people) => {
+      const kit = faceOn(store, 'kit_harington/kit_harington_1.jpg').personId!;
+      people.name(kit, 'Kit');
+      const elsewhere = people.move([faceOn(store, 'kit_harington/kit_harington_3.jpg').id], null, 'Somebody else');
+      const dismissed = faceOn(store, 'obama/obama_2.jpg');
+      people.dismiss([dismissed.id]);
+      return { kit, elsewhere, obama: faceOn(store, 'obama/obama_1.jpg').personId!, people: libraryJson(store).people };
+    });
+    // as digiKam or exiftool write tags: a comment segment after the JPEG's start, every pixel the same
+    for (const dir of ['kit_harington', 'obama']) {
+      for (const file of readdirSync(join(library, dir))) {
+        const bytes = readFileSync(join(library, dir, file));
+        const comment = Buffer.from('tagged by the user');
+        const segment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, comment.length + 2]), comment]);
+        writeFileSync(join(library, dir, file), Buffer.concat([bytes.subarray(0, 2), segment, bytes.subarray(2)]));
+      }
+    }
+    const again = await scan(db, library);
+    expect(again.summary).toMatchObject({ analysed: 8, changed: 0 });
+    expect(again.json.people).toEqual(edits.people);
+    inStore(db, (store) => {
+      expect(faceOn(store, 'kit_harington/kit_harington_3.jpg')).toMatchObject({
+        personId: edits.elsewhere,
+        assignedBy: 'user',
+      });
+      expect(faceOn(store, 'kit_harington/kit_harington_2.jpg').personId).toBe(edits.kit);
+      expect(faceOn(store, 'obama/obama_2.jpg')).toMatchObject({ personId: null, dismissed: true });
+      expect(faceOn(store, 'obama/obama_1.jpg').personId).toBe(edits.obama);
+      expect(store.people.get(edits.kit)).toMatchObject({ name: 'Kit', observations: 2 });
+    });
   });
 
   it('new faces like a dismissed one stay unknown and form no person', async () => {

@@ -1,0 +1,113 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import type { Box, Observation } from '../../src/types.js';
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'reanalysis-')), 'people.db');
+
+const faceAt = (box: Box, model = 'm1'): Observation => ({
+  face: {
+    box,
+    score: 0.99,
+    landmarks: [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+      [9, 10],
+    ],
+    quality: { clear: true, score: 0.9, blur: 100, yaw: 0, size: 50 },
+    embedding: { model, vector: Float32Array.of(1, 0) },
+  },
+});
+const bodyAt = (box: Box): Observation => ({ upperBody: { box, score: 0.8, source: 'person' } });
+
+const LEFT: Box = [0, 0, 100, 100];
+const RIGHT: Box = [300, 0, 400, 100];
+const MIDDLE: Box = [150, 0, 250, 100];
+const BODY: Box = [500, 0, 600, 300];
+
+describe('a photo analysed again keeps what hangs on the faces it sees again', () => {
+  it('carries person, assigner, dismissal, links, exemplars and cover to the same face; a face gone takes its own', () => {
+    const store = Store.open(tempDb());
+    try {
+      const asset = store.assets.upsert({
+        source: 'immich',
+        sourceId: 'photo',
+        contentHash: 'h1',
+        capturedAt: null,
+        latitude: null,
+        longitude: null,
+      });
+      const other = store.assets.upsert({
+        source: 'immich',
+        sourceId: 'other',
+        contentHash: 'h2',
+        capturedAt: null,
+        latitude: null,
+        longitude: null,
+      });
+      const [left, right, middle, body] = store.observations.replaceForAsset(asset.id, [
+        faceAt(LEFT),
+        faceAt(RIGHT),
+        faceAt(MIDDLE),
+        bodyAt(BODY),
+      ]);
+      const [elsewhere] = store.observations.replaceForAsset(other.id, [faceAt(LEFT)]);
+      const ann = store.people.create({ name: 'Ann' });
+      const bob = store.people.create();
+      store.observations.assign([
+        { id: left, personId: ann, assignedBy: 'user' },
+        { id: right, personId: bob, assignedBy: 'cluster' },
+        { id: middle, personId: bob, assignedBy: 'assign' },
+        { id: elsewhere, personId: ann, assignedBy: 'cluster' },
+      ]);
+      store.observations.setDismissed([body], true);
+      store.people.setExemplars(bob, [right, middle]);
+      store.people.setCover(ann, left);
+      store.constraints.add(left, elsewhere, 'must-link');
+      store.constraints.add(left, right, 'cannot-link');
+      store.constraints.add(middle, elsewhere, 'cannot-link');
+      store.immich.linkFace({ observationId: left, immichFaceId: 'f-left', immichPersonId: 'im-ann', origin: 'user' });
+      store.immich.linkFace({
+        observationId: right,
+        immichFaceId: 'f-right',
+        immichPersonId: 'im-bob',
+        origin: 'created',
+      });
+
+      // the photo again, another model's boxes a little off; the middle face is no longer seen, a new one appears
+      const [newLeft, newBody, newRight, fresh] = store.observations.replaceForAsset(asset.id, [
+        faceAt([5, 3, 104, 101], 'm2'),
+        bodyAt([505, 0, 600, 300]),
+        faceAt([310, 0, 410, 100], 'm2'),
+        faceAt([700, 0, 800, 100], 'm2'),
+      ]);
+      const now = new Map(store.observations.forAsset(asset.id).map((o) => [o.id, o]));
+      expect([...now.keys()].sort((a, b) => a - b)).toEqual([newLeft, newBody, newRight, fresh]);
+      expect(now.get(newLeft)).toMatchObject({ personId: ann, assignedBy: 'user', dismissed: false });
+      expect(now.get(newRight)).toMatchObject({ personId: bob, assignedBy: 'cluster' });
+      expect(now.get(newBody)).toMatchObject({ personId: null, dismissed: true });
+      expect(now.get(fresh)).toMatchObject({ personId: null, assignedBy: null, dismissed: false });
+      expect(store.observations.byIds([newLeft])[0].observation.face!.embedding!.model).toBe('m2');
+
+      expect(store.people.get(bob)!.exemplars).toEqual([newRight]);
+      expect(store.people.get(ann)!.cover).toBe(newLeft);
+      // the must-link to the other photo and the cannot-link within the photo moved; the middle face's went with it
+      expect(store.constraints.list().map((c) => [c.a, c.b, c.kind])).toEqual(
+        expect.arrayContaining([
+          [Math.min(newLeft, elsewhere), Math.max(newLeft, elsewhere), 'must-link'],
+          [newLeft, newRight, 'cannot-link'],
+        ]),
+      );
+      expect(store.constraints.list()).toHaveLength(2);
+      expect(store.immich.face(newLeft)).toMatchObject({ immichFaceId: 'f-left', origin: 'user' });
+      expect(store.immich.face(newRight)).toMatchObject({ immichFaceId: 'f-right', origin: 'created' });
+      expect(store.immich.faces()).toHaveLength(2);
+    } finally {
+      store.close();
+    }
+  });
+});
