@@ -76,6 +76,10 @@ export class ImmichLabelService {
       for (const o of observations) {
         const face = matchFace(o.observation.face!.box, faces, row.width ?? 0, row.height ?? 0);
         if (!face?.person) continue;
+        // a face we wrote, still linked from an analysis before this one: ours, not a label (a move of it by the
+        // user is read as such by the user changes)
+        const link = this.store.immich.face(o.id);
+        if (link && link.origin !== 'user' && link.immichFaceId === face.id) continue;
         const twin = await this.twinOf(face.person.id);
         if (!twin) continue;
         this.store.observations.assign([{ id: o.id, personId: twin, assignedBy: 'user' }]);

@@ -87,6 +87,31 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
     run.close();
   });
 
+  it('analyses photos edited in Immich again without taking the faces it wrote on them as the user’s', async () => {
+    immich = startFakeImmich({ version: '3.2.2', photos: library() });
+    await immich.fake.ready();
+    const db = freshDb();
+    const run = await sidecar(db);
+    await run.sync.cycle();
+    immich.fake.runJobs();
+    // the user edits three photos in Immich (new content, same faces): their checksums change
+    const edited = ['obama~1', 'obama~2', 'kit_harington~1'];
+    for (const id of edited) {
+      immich.fake.asset(id)!.checksum = `edited-${id}`;
+      immich.fake.touchAsset(id);
+    }
+    immich.fake.clearRequests();
+    const next = await run.sync.cycle();
+    expect(next).toMatchObject({ analysed: 3, labels: { fromFaces: 0, fromTags: 0 }, recognition: { changed: 0 } });
+    expect(immich.fake.writes()).toEqual([]);
+    const assets = new Map(run.store.assets.list('immich').map((a) => [a.id, a.sourceId]));
+    const again = run.store.observations.all({ vectors: false }).filter((o) => edited.includes(assets.get(o.assetId)!));
+    expect(again.map((o) => [o.assignedBy, run.store.immich.face(o.id)?.origin])).toEqual(
+      edited.map(() => ['cluster', 'created']),
+    );
+    run.close();
+  });
+
   it('reaches a fixed point with group photos: the next cycle and a nightly re-cluster write nothing', async () => {
     const groups = Object.fromEntries(
       readdirSync(join(FIXTURES, 'groups'))
