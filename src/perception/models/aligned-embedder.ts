@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import type * as ort from 'onnxruntime-node';
 import { fixedBatch, ort as runtime } from '../../models/session.js';
 import type { DetectedFace, FaceEmbedder, RgbImage } from '../../types.js';
@@ -56,12 +57,7 @@ export class AlignedFaceEmbedder implements FaceEmbedder {
 
   /** Embeds crops made by alignFace, up to MAX_FACES_PER_CALL a call when the model takes a free batch. */
   async embedAligned(crops: readonly Uint8Array[]): Promise<Float32Array[]> {
-    const chunk = this.batch ?? MAX_FACES_PER_CALL;
-    const vectors: Float32Array[] = [];
-    for (let start = 0; start < crops.length; start += chunk) {
-      vectors.push(...(await this.run(crops.slice(start, start + chunk))));
-    }
-    return vectors;
+    return inChunks(crops, this.batch ?? MAX_FACES_PER_CALL, (chunk) => this.run(chunk));
   }
 
   private async run(crops: readonly Uint8Array[]): Promise<Float32Array[]> {

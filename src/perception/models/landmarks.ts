@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import type * as ort from 'onnxruntime-node';
 import { ort as runtime } from '../../models/session.js';
 import type { Box, FiveLandmarks, Point, RgbImage } from '../../types.js';
@@ -47,11 +48,7 @@ export class Landmark68 {
   ) {}
 
   async locate(image: RgbImage, boxes: readonly Box[]): Promise<FiveLandmarks[]> {
-    const points: FiveLandmarks[] = [];
-    for (let start = 0; start < boxes.length; start += FACES_PER_CALL) {
-      points.push(...(await this.locateInOneCall(image, boxes.slice(start, start + FACES_PER_CALL))));
-    }
-    return points;
+    return inChunks(boxes, FACES_PER_CALL, (chunk) => this.locateInOneCall(image, chunk));
   }
 
   private async locateInOneCall(image: RgbImage, boxes: readonly Box[]): Promise<FiveLandmarks[]> {

@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import { createHash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
 import { fixedBatch, ort as runtime } from '../../models/session.js';
@@ -39,12 +40,7 @@ export class TorsoBackbone {
   }
 
   async pool(crops: readonly Uint8Array[]): Promise<Float32Array[]> {
-    const chunk = this.batch ?? Math.max(crops.length, 1);
-    const pooled: Float32Array[] = [];
-    for (let start = 0; start < crops.length; start += chunk) {
-      pooled.push(...(await this.run(crops.slice(start, start + chunk))));
-    }
-    return pooled;
+    return inChunks(crops, this.batch ?? Math.max(crops.length, 1), (chunk) => this.run(chunk));
   }
 
   private async run(crops: readonly Uint8Array[]): Promise<Float32Array[]> {
