@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { vi } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import type { Observation } from '../../src/types.js';
+import { clearFace } from '../helpers/observations.js';
 
 /** What a command wrote to stdout and stderr, captured until vi.restoreAllMocks(). */
 export function captureOutput(): { stdout: () => string; stderr: () => string } {
@@ -23,20 +24,7 @@ export function captureOutput(): { stdout: () => string; stderr: () => string } 
 export const tempDir = (prefix = 'cli-') => mkdtempSync(join(tmpdir(), prefix));
 
 /** A clear face without a vector whose box starts at x. */
-export const clearFaceAt = (x: number): Observation => ({
-  face: {
-    box: [x, 10, x + 50, 70],
-    score: 0.99,
-    landmarks: [
-      [1, 2],
-      [3, 4],
-      [5, 6],
-      [7, 8],
-      [9, 10],
-    ],
-    quality: { clear: true, score: 0.9, blur: 100, yaw: 0, size: 50 },
-  },
-});
+export const clearFaceAt = (x: number): Observation => clearFace([x, 10, x + 50, 70]);
 
 /**
  * A store as a scan leaves it: p3 "Ann" (3 faces), p12 "Bob" (2), p20 without a name (1), and a suggestion to merge

@@ -4,24 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import type { Box, Observation } from '../../src/types.js';
+import { clearFace } from '../helpers/observations.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'reanalysis-')), 'people.db');
 
-const faceAt = (box: Box, model = 'm1'): Observation => ({
-  face: {
-    box,
-    score: 0.99,
-    landmarks: [
-      [1, 2],
-      [3, 4],
-      [5, 6],
-      [7, 8],
-      [9, 10],
-    ],
-    quality: { clear: true, score: 0.9, blur: 100, yaw: 0, size: 50 },
-    embedding: { model, vector: Float32Array.of(1, 0) },
-  },
-});
+const faceAt = (box: Box, model = 'm1'): Observation => clearFace(box, { model, vector: Float32Array.of(1, 0) });
 const bodyAt = (box: Box): Observation => ({ upperBody: { box, score: 0.8, source: 'person' } });
 
 const LEFT: Box = [0, 0, 100, 100];

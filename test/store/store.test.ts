@@ -9,6 +9,7 @@ import { VectorIndex } from '../../src/store/vector-index.js';
 import { observationSet } from '../../src/recognition/observations.js';
 import { matrixFromRows } from '../../src/recognition/vectors.js';
 import type { Observation } from '../../src/types.js';
+import { clearFace } from '../helpers/observations.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'store-')), 'people.db');
 const unit = (...v: number[]) => {
@@ -16,19 +17,7 @@ const unit = (...v: number[]) => {
   return Float32Array.from(v, (x) => x / n);
 };
 const face = (x: number, vector: Float32Array, clear = true): Observation => ({
-  face: {
-    box: [x, 10, x + 50, 70],
-    score: 0.99,
-    landmarks: [
-      [1, 2],
-      [3, 4],
-      [5, 6],
-      [7, 8],
-      [9, 10],
-    ],
-    quality: { clear, score: 0.9, blur: 100, yaw: 0, size: 50 },
-    embedding: { model: 'm1', vector },
-  },
+  ...clearFace([x, 10, x + 50, 70], { model: 'm1', vector }, clear),
   upperBody: {
     box: [x - 20, 60, x + 70, 200],
     score: 0.8,
