@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { decodeModel, encodeModel, floatInitializer } from './onnx-graph.js';
+import { decodeModel, encodeModel, floatInitializer, initializersOf } from './onnx-graph.js';
 
 const { onnx } = onnxProto;
 type ValueInfo = onnxProto.onnx.IValueInfoProto;
@@ -36,7 +36,7 @@ function setDims(value: ValueInfo, dims: (number | string)[], elemType: number):
  */
 export function bytesInput(model: Uint8Array, norm: BytesNormalisation): Uint8Array {
   const { decoded, graph } = decodeModel(model);
-  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  const initializers = initializersOf(graph);
   const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name ?? ''));
   if (inputs.length !== 1) throw new Error(`expected one image input, found ${inputs.length}`);
   const input = inputs[0];
