@@ -2,7 +2,8 @@ import { inChunks } from './chunks.js';
 import type * as ort from 'onnxruntime-node';
 import { ort as runtime } from '../../models/session.js';
 import type { Box, FiveLandmarks, Point, RgbImage } from '../../types.js';
-import { regionOf, resizeRegion, toGrey, type Region } from '../image/image-ops.js';
+import { sampleGrey } from '../image/grey-sample.js';
+import { regionOf, type Region } from '../image/image-ops.js';
 
 const INPUT = 64;
 
@@ -57,15 +58,13 @@ export class Landmark68 {
     const n = boxes.length;
     const batch = this.mirror ? 2 * n : n;
     const input = new Float32Array(batch * pixels);
-    const grey = new Float32Array(pixels);
-    const resized = await Promise.all(crops.map((crop) => resizeRegion(image, crop, INPUT, INPUT)));
-    resized.forEach((rgb, i) => {
-      toGrey(rgb, pixels, grey);
-      for (let p = 0; p < pixels; p++) input[i * pixels + p] = grey[p] / 256;
+    crops.forEach((crop, i) => {
+      sampleGrey(image, crop, INPUT, input, i * pixels, 1 / 256);
       if (!this.mirror) return;
-      const base = (n + i) * pixels;
+      const from = i * pixels;
+      const to = (n + i) * pixels;
       for (let y = 0; y < INPUT; y++) {
-        for (let x = 0; x < INPUT; x++) input[base + y * INPUT + x] = grey[y * INPUT + (INPUT - 1 - x)] / 256;
+        for (let x = 0; x < INPUT; x++) input[to + y * INPUT + x] = input[from + y * INPUT + (INPUT - 1 - x)];
       }
     });
     const tensor = new runtime.Tensor('float32', input, [batch, 1, INPUT, INPUT]);
