@@ -1,4 +1,4 @@
-import { twinId } from '../hosts/immich/labels.js';
+import { twinId } from '../hosts/immich/twins.js';
 import { readIdentity } from '../hosts/immich/server-identity.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from './command-runner.js';

@@ -112,3 +112,16 @@ export function planFeatureFaces(
   }
   return ops;
 }
+
+/** A checkpoint's FeatureFaceRecord; null for one that does not read as such (as if never set). */
+export function parseFeatureFaceRecord(json: string): FeatureFaceRecord | null {
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (typeof value !== 'object' || value === null) return null;
+    const { assetId, drawable, failed } = value as Record<string, unknown>;
+    if (typeof assetId !== 'string' || typeof drawable !== 'boolean') return null;
+    return failed === true ? { assetId, drawable, failed } : { assetId, drawable };
+  } catch {
+    return null; // unreadable: as if never set, so the person gets its picture
+  }
+}

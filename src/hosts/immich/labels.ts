@@ -1,17 +1,13 @@
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
-import type { AssetResponseDto, ImmichClient, PersonResponseDto } from './client.js';
+import type { AssetResponseDto, ImmichClient } from './client.js';
 import type { AssetFaceReader } from './asset-faces.js';
 import { matchFace } from './face-match.js';
 import { IMMICH_SOURCE } from '../../ports.js';
+import { ImmichTwins } from './twins.js';
 
 /** A tag under this root names the person in the photo (digiKam, Lightroom and Immich's own People/<Name>). */
 export const PEOPLE_TAG = /^People\/([^/]+)$/;
-
-/** Our id for the local twin of an Immich person someone else made (the user, Immich's clustering, a face import). */
-export function twinId(immichId: string): string {
-  return `immich-${immichId}`;
-}
 
 export interface LabelSummary {
   fromFaces: number;
@@ -25,7 +21,7 @@ export interface LabelSummary {
  * twin linked to it, so later clusters grow the same person instead of creating another.
  */
 export class ImmichLabelService {
-  private immichPeople: Map<string, PersonResponseDto> | null = null;
+  private readonly twins: ImmichTwins;
 
   constructor(
     private readonly store: Store,
@@ -33,26 +29,15 @@ export class ImmichLabelService {
     /** Reads the assets' faces in bulk where Immich allows (asset-faces.ts). */
     private readonly faces: AssetFaceReader,
     private readonly log: Logger,
-  ) {}
-
-  private async twinOf(immichId: string): Promise<string | null> {
-    const linked = this.store.immich.byImmichId(immichId);
-    if (linked) return linked.personId;
-    this.immichPeople ??= new Map((await this.client.allPeople()).map((p) => [p.id, p]));
-    const person = this.immichPeople.get(immichId) ?? (await this.client.person(immichId));
-    if (!person) return null;
-    const id = twinId(immichId);
-    if (!this.store.people.get(id)) this.store.people.create({ id, name: person.name || null });
-    this.store.immich.linkPerson(id, immichId, person.name || null, person.isHidden);
-    return id;
+  ) {
+    this.twins = new ImmichTwins(store, client);
   }
 
   private async personNamed(name: string): Promise<string> {
     const local = this.store.people.list().find((p) => p.name === name);
     if (local) return local.id;
-    this.immichPeople ??= new Map((await this.client.allPeople()).map((p) => [p.id, p]));
-    const remote = [...this.immichPeople.values()].find((p) => p.name === name);
-    if (remote) return (await this.twinOf(remote.id))!;
+    const remote = [...(await this.twins.people()).values()].find((p) => p.name === name);
+    if (remote) return (await this.twins.of(remote.id))!;
     return this.store.people.create({ name });
   }
 
@@ -80,7 +65,7 @@ export class ImmichLabelService {
         // user is read as such by the user changes)
         const link = this.store.immich.face(o.id);
         if (link && link.origin !== 'user' && link.immichFaceId === face.id) continue;
-        const twin = await this.twinOf(face.person.id);
+        const twin = await this.twins.of(face.person.id);
         if (!twin) continue;
         this.store.observations.assign([{ id: o.id, personId: twin, assignedBy: 'user' }]);
         this.store.immich.linkFace({

@@ -10,12 +10,13 @@ import type { AssetFaceReader } from './asset-faces.js';
 import { ImmichRequestError, type ImmichClient } from './client.js';
 import {
   featureFacesMayBeDue,
+  parseFeatureFaceRecord,
   planFeatureFaces,
   type FeatureFacePerson,
   type FeatureFaceRecord,
   type SetFeatureFaceOp,
 } from './feature-face-plan.js';
-import { twinId } from './labels.js';
+import { twinId } from './twins.js';
 import { WriteOnce } from './write-once.js';
 import {
   assetsNeedingFaces,
@@ -373,18 +374,6 @@ function byAsset(ops: readonly FaceOp[]): Map<string, FaceOp[]> {
     else grouped.set(op.assetId, [op]);
   }
   return grouped;
-}
-
-function parseFeatureFaceRecord(json: string): FeatureFaceRecord | null {
-  try {
-    const value = JSON.parse(json) as unknown;
-    if (typeof value !== 'object' || value === null) return null;
-    const { assetId, drawable, failed } = value as Record<string, unknown>;
-    if (typeof assetId !== 'string' || typeof drawable !== 'boolean') return null;
-    return failed === true ? { assetId, drawable, failed } : { assetId, drawable };
-  } catch {
-    return null; // unreadable: as if never set, so the person gets its picture
-  }
 }
 
 function toPlanObservation(o: StoredObservation, asset: AssetRow, link: ImmichFaceLink | undefined): PlanObservation {
