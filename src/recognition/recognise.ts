@@ -61,6 +61,11 @@ export interface RecognitionPerson {
   readonly exemplars: readonly number[];
   /** The user hid the person: like a named one, it is never removed for holding nothing. */
   readonly hidden?: boolean;
+  /**
+   * A host still shows the person (one we wrote into Immich): it is not removed for holding nothing here, so that
+   * the write-back still knows it for ours, moves the faces it holds there after ours, and then removes it there.
+   */
+  readonly held?: boolean;
 }
 
 export interface RecognitionInput {
@@ -358,10 +363,11 @@ function full(input: RecognitionInput, options: RecognitionOptions): Recognition
     if (o.personId !== personId || o.assignedBy !== assignedBy) changed++;
   });
 
-  // machine-made people that lost every observation go; named people and those the user confirmed stay
+  // machine-made people that lost every observation go; named people, those the user confirmed and those a host
+  // still shows stay
   const confirmed = new Set(observations.filter((o) => o.assignedBy === 'user').map((o) => o.personId));
   const removed = people
-    .filter((p) => !kept.has(p.id) && p.name === null && !p.hidden && !confirmed.has(p.id))
+    .filter((p) => !kept.has(p.id) && p.name === null && !p.hidden && !p.held && !confirmed.has(p.id))
     .map((p) => p.id)
     .sort();
   const rejected = new Set(input.rejected.flatMap(([a, b]) => [`${a}|${b}`, `${b}|${a}`]));

@@ -3,6 +3,7 @@ import {
   recognise,
   type RecognitionInput,
   type RecognitionOptions,
+  type RecognitionPerson,
   type RecognitionResult,
   type SearchProviders,
 } from '../recognition/recognise.js';
@@ -152,12 +153,18 @@ export class RecognitionService {
         personId: s.personId,
         assignedBy: s.assignedBy,
       })),
-      people: this.store.people.list(),
+      people: this.peopleForRecognition(),
       mustLink: pairs('must-link'),
       cannotLink: pairs('cannot-link'),
       rejected: this.store.suggestions.list('rejected').map((s) => [s.personA, s.personB] as const),
       dismissed: this.store.observations.dismissedFaceVectors(this.options.faceModel),
     };
+  }
+
+  /** The store's people; those linked to a host's person (Immich) are held there until the host removes them. */
+  private peopleForRecognition(): RecognitionPerson[] {
+    const linked = new Set(this.store.immich.people().map((link) => link.personId));
+    return this.store.people.list().map((p) => ({ ...p, held: linked.has(p.id) }));
   }
 
   /**

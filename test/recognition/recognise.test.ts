@@ -189,6 +189,27 @@ describe('recognise', () => {
     expect(recognise(after, { mode: 'incremental' }).changed).toBe(0);
   });
 
+  it('removes a machine person who lost every face, unless a host still shows it', () => {
+    const input = library();
+    const clustered = next(input, recognise(input, { mode: 'full' }));
+    const b = personOf(clustered, 5)!;
+    // the user puts one of B's faces on a person of their own: the re-cluster takes the rest of B there
+    const edited: RecognitionInput = {
+      ...clustered,
+      people: [...clustered.people, { id: 'bea', name: 'Bea', exemplars: [] }],
+      observations: clustered.observations.map((o) =>
+        o.id === 5 ? { ...o, personId: 'bea', assignedBy: 'user' as const } : o,
+      ),
+    };
+    const result = recognise(edited, { mode: 'full' });
+    expect([5, 6, 7, 9].map((id) => personOf(next(edited, result), id))).toEqual(['bea', 'bea', 'bea', 'bea']);
+    expect(result.removed).toEqual([b]);
+    const shown = { ...edited, people: edited.people.map((p) => (p.id === b ? { ...p, held: true } : p)) };
+    const kept = recognise(shown, { mode: 'full' });
+    expect(kept.removed).toEqual([]);
+    expect([5, 6, 7, 9].map((id) => personOf(next(shown, kept), id))).toEqual(['bea', 'bea', 'bea', 'bea']);
+  });
+
   it('keeps what the user placed and named through a re-cluster', () => {
     const input = library();
     const clustered = next(input, recognise(input, { mode: 'full' }));
