@@ -16,7 +16,7 @@ import {
   type FeatureFaceRecord,
   type SetFeatureFaceOp,
 } from './feature-face-plan.js';
-import { twinId } from './twins.js';
+import { ImmichTwins, twinId } from './twins.js';
 import { WriteOnce } from './write-once.js';
 import {
   assetsNeedingFaces,
@@ -75,6 +75,7 @@ export const FEATURE_FACE_CHECKPOINT = 'immich.featureFace.';
 export class WriteBackService {
   /** Immich faces our observations are linked to, as of now: never taken as a face that ours gives way to. */
   private heldFaces = new Set<string>();
+  private readonly twins: ImmichTwins;
 
   constructor(
     private readonly store: Store,
@@ -83,7 +84,9 @@ export class WriteBackService {
     private readonly faces: AssetFaceReader,
     private readonly options: WriteBackOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.twins = new ImmichTwins(store, client);
+  }
 
   async run(): Promise<WriteBackSummary> {
     const summary: WriteBackSummary = {
@@ -242,10 +245,17 @@ export class WriteBackService {
         this.linkFace(op, op.immichFaceId, 'reassigned');
         summary.facesReassigned++;
         break;
-      case 'leaveToUser':
-        this.linkFace(op, op.immichFaceId, 'user');
+      case 'leaveToUser': {
+        // someone else's person holds it (the user's, or Immich's clustering, read as the user's word as the labels
+        // are): the store says so too, or the review page would show it on ours and a re-cluster keep it there
+        const holder = await this.twins.of(op.immichPersonId);
+        this.store.immich.atomically(() => {
+          this.linkFace(op, op.immichFaceId, 'user');
+          if (holder) this.store.observations.assign([{ id: op.observationId, personId: holder, assignedBy: 'user' }]);
+        });
         summary.facesLeftToUser++;
         break;
+      }
       case 'create': {
         // recorded before the call: a kill before the record below is settled by reading the asset back
         const marker = randomUUID();

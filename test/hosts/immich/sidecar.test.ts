@@ -173,6 +173,68 @@ describe.skipIf(!HAS_FIXTURES)('the Immich sidecar against a fake Immich', () =>
     run.close();
   });
 
+  it('puts a face it leaves on someone else’s person in Immich on that person in the store too', async () => {
+    const { 'kit_harington~3': later, ...first } = library();
+    immich = startFakeImmich({ version: '3.2.2', photos: first });
+    await immich.fake.ready();
+    const fake = immich.fake;
+    const run = await sidecar(freshDb());
+    await run.sync.cycle();
+    // two photos of Kit: below minFaces, so nothing of him is written
+    expect([...peopleInImmich().values()].map((ids) => [...ids].join()).sort()).toEqual([
+      'alex_lacamoire',
+      'compreface_a',
+      'obama',
+    ]);
+    const assets = new Map(run.store.assets.list('immich').map((a) => [a.sourceId, a]));
+    const [kitFace] = run.store.observations.forAsset(assets.get('kit_harington~1')!.id);
+    // meanwhile, in Immich, Kit's first photo gets a face on a person the user made
+    const theirs = fake.createPerson({ name: 'Kit' });
+    const [x1, y1, x2, y2] = kitFace.observation.face!.box;
+    const row = assets.get('kit_harington~1')!;
+    fake.addFace({
+      assetId: 'kit_harington~1',
+      personId: theirs.id,
+      box: { x1, y1, x2, y2 },
+      imageWidth: row.width!,
+      imageHeight: row.height!,
+    });
+    // a third photo of Kit: the nightly re-cluster makes him a person of three faces, and writes him, all but the
+    // face the user's person holds
+    fake.addAsset({ id: 'kit_harington~3', file: later });
+    const second = await run.sync.cycle({ recluster: true });
+    expect(second.writeBack).toMatchObject({ peopleCreated: 1, facesLeftToUser: 1 });
+    const held = fake.faces('kit_harington~1').find((f) => !f.deletedAt)!;
+    expect(held.personId).toBe(theirs.id);
+    const [stored] = run.store.observations.byIds([kitFace.id], { vectors: false });
+    expect(stored).toMatchObject({ personId: run.store.immich.byImmichId(theirs.id)!.personId, assignedBy: 'user' });
+    expect(run.store.people.get(stored.personId!)!.name).toBe('Kit');
+    // the store and Immich agree: an incremental cycle changes nothing; the nightly re-cluster takes Kit's other two
+    // faces to the user's Kit and moves them there in Immich, and the next cycle removes the person we had made
+    fake.runJobs();
+    expect((await run.sync.cycle()).recognition.changed).toBe(0);
+    const nightly = await run.sync.cycle({ recluster: true });
+    expect(nightly.writeBack).toMatchObject({ facesReassigned: 2, facesLeftToUser: 0, peopleCreated: 0 });
+    expect((await run.sync.cycle()).writeBack).toMatchObject({ peopleRemoved: 1 });
+    expect(
+      fake
+        .facesOfPerson(theirs.id)
+        .map((f) => f.assetId)
+        .sort(),
+    ).toEqual(['kit_harington~1', 'kit_harington~2', 'kit_harington~3']);
+    expect(
+      fake
+        .people()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['', '', '', 'Kit']);
+    fake.clearRequests();
+    expect((await run.sync.cycle({ recluster: true })).recognition.changed).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(run.store.people.list().filter((p) => p.observations === 0)).toEqual([]);
+    run.close();
+  });
+
   it.each(['before', 'after'] as const)(
     'creates no duplicate or empty people or faces when killed %s any write and restarted',
     async (when) => {
