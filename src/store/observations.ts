@@ -1,4 +1,4 @@
-import type { AssignedBy, Box, FaceQuality, FiveLandmarks, Observation } from '../types.js';
+import type { AssignedBy, Box, Embedding, FaceQuality, FiveLandmarks, Observation } from '../types.js';
 import { blobInto, fromBlob, toBlob } from './blobs.js';
 import type { Db } from './database.js';
 import { pairSameObservations, type BoxedObservation } from './same-observation.js';
@@ -92,6 +92,8 @@ interface CarriedRow {
   id: number;
   face_box: string | null;
   body_box: string | null;
+  face_model: string | null;
+  face_vector: Buffer | null;
 }
 
 interface ConstraintRow {
@@ -102,9 +104,9 @@ interface ConstraintRow {
   created_at: number;
 }
 
-/** An observation's box for pairing: its face's, or its body's when it has no face. */
-function boxed(id: number, face: Box | null, body: Box | null): BoxedObservation {
-  return face !== null ? { id, kind: 'face', box: face } : { id, kind: 'body', box: body! };
+/** An observation for pairing: its face's box and vector, or its body's box when it has no face. */
+function boxed(id: number, face: Box | null, body: Box | null, embedding: Embedding | null): BoxedObservation {
+  return face !== null ? { id, kind: 'face', box: face, embedding } : { id, kind: 'body', box: body! };
 }
 
 const parsed = (box: string | null): Box | null => (box === null ? null : (JSON.parse(box) as Box));
@@ -123,12 +125,23 @@ export class ObservationRepository {
   replaceForAsset(assetId: number, observations: readonly Observation[]): number[] {
     return this.db.transaction(() => {
       const before = this.db
-        .prepare<[number], CarriedRow>('SELECT id, face_box, body_box FROM observations WHERE asset_id = ?')
+        .prepare<[number], CarriedRow>(
+          'SELECT id, face_box, body_box, face_model, face_vector FROM observations WHERE asset_id = ?',
+        )
         .all(assetId);
       const ids = this.insertAll(assetId, observations);
       const pairs = pairSameObservations(
-        before.map((o) => boxed(o.id, parsed(o.face_box), parsed(o.body_box))),
-        observations.map((o, i) => boxed(ids[i], o.face?.box ?? null, o.upperBody?.box ?? null)),
+        before.map((o) =>
+          boxed(
+            o.id,
+            parsed(o.face_box),
+            parsed(o.body_box),
+            o.face_model && o.face_vector ? { model: o.face_model, vector: fromBlob(o.face_vector) } : null,
+          ),
+        ),
+        observations.map((o, i) =>
+          boxed(ids[i], o.face?.box ?? null, o.upperBody?.box ?? null, o.face?.embedding ?? null),
+        ),
       );
       this.carryOver(before, pairs);
       const remove = this.db.prepare('DELETE FROM observations WHERE id = ?');

@@ -97,4 +97,47 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
       store.close();
     }
   });
+
+  it('carries the user’s word to a face whose box moved (the photo cropped) by its vector, and to no other face', () => {
+    const store = Store.open(tempDb());
+    try {
+      const asset = store.assets.upsert({
+        source: 'folder',
+        sourceId: 'cropped.jpg',
+        contentHash: 'h1',
+        capturedAt: null,
+        latitude: null,
+        longitude: null,
+      });
+      const seen = (box: Box, ...vector: number[]) =>
+        clearFace(box, { model: 'm1', vector: Float32Array.from(vector) });
+      const [ann, bob, gone] = store.observations.replaceForAsset(asset.id, [
+        seen(LEFT, 1, 0, 0),
+        seen(RIGHT, 0, 1, 0),
+        seen(MIDDLE, 0, 0, 1),
+      ]);
+      const named = store.people.create({ name: 'Ann' });
+      const other = store.people.create();
+      store.observations.assign([
+        { id: ann, personId: named, assignedBy: 'user' },
+        { id: bob, personId: other, assignedBy: 'cluster' },
+        { id: gone, personId: named, assignedBy: 'user' },
+      ]);
+      // framed anew: every box 1000 px away, so that by the boxes every face is new; the middle face was cut away, and
+      // a stranger came into view
+      const shift = (box: Box): Box => [box[0] + 1000, box[1], box[2] + 1000, box[3]];
+      const [newBob, stranger, newAnn] = store.observations.replaceForAsset(asset.id, [
+        seen(shift(RIGHT), 0.1, 0.99, 0),
+        seen(shift(MIDDLE), 0.7, 0, 0.71),
+        seen(shift(LEFT), 0.98, 0.2, 0),
+      ]);
+      const now = new Map(store.observations.forAsset(asset.id).map((o) => [o.id, o]));
+      expect(now.get(newAnn)).toMatchObject({ personId: named, assignedBy: 'user' });
+      expect(now.get(newBob)).toMatchObject({ personId: other, assignedBy: 'cluster' });
+      // cosine 0.71 to the face cut away and 0.70 to Ann's: too far to be taken for either
+      expect(now.get(stranger)).toMatchObject({ personId: null, assignedBy: null });
+    } finally {
+      store.close();
+    }
+  });
 });

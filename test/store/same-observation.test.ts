@@ -46,3 +46,35 @@ describe('pairSameObservations', () => {
     expect(pairSameObservations([face(2, 0), face(1, 0)], [face(10, 0)])).toEqual(new Map([[2, 10]]));
   });
 });
+
+describe('pairSameObservations: faces whose boxes moved', () => {
+  /** A unit vector in 4-D at `degrees` from the first axis, towards the second (cosine = cos(degrees)). */
+  const at = (degrees: number): Float32Array => {
+    const r = (degrees * Math.PI) / 180;
+    return Float32Array.from([Math.cos(r), Math.sin(r), 0, 0]);
+  };
+  const seen = (id: number, x: number, degrees: number, model = 'm'): BoxedObservation => ({
+    ...face(id, x),
+    embedding: { model, vector: at(degrees) },
+  });
+
+  it('pairs faces that no longer overlap by their vectors at cosine ≥ 0.8, the closest first', () => {
+    // cos 30° = 0.866, cos 40° = 0.766: the photo was cropped, every box moved by 500
+    expect(pairSameObservations([seen(1, 0, 0)], [seen(10, 500, 30)])).toEqual(new Map([[1, 10]]));
+    expect(pairSameObservations([seen(1, 0, 0)], [seen(10, 500, 40)])).toEqual(new Map());
+    // new 10 is closer to old 2 (10°) than to old 1 (20°): 2 takes it, and 1 takes 11 (25° from it)
+    expect(pairSameObservations([seen(1, 0, 0), seen(2, 200, 30)], [seen(10, 500, 20), seen(11, 700, -25)])).toEqual(
+      new Map([
+        [2, 10],
+        [1, 11],
+      ]),
+    );
+  });
+
+  it('leaves faces the boxes paired to them, and compares no two models', () => {
+    // old 1 and new 10 overlap; new 11 is old 1's twin in vector only: it stays new
+    expect(pairSameObservations([seen(1, 0, 0)], [seen(10, 10, 60), seen(11, 500, 0)])).toEqual(new Map([[1, 10]]));
+    expect(pairSameObservations([seen(1, 0, 0, 'a')], [seen(10, 500, 0, 'b')])).toEqual(new Map());
+    expect(pairSameObservations([seen(1, 0, 0)], [face(10, 500)])).toEqual(new Map());
+  });
+});
