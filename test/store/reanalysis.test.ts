@@ -11,6 +11,10 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), 'reanalysis-')), 'people.db
 const faceAt = (box: Box, model = 'm1'): Observation => clearFace(box, { model, vector: Float32Array.of(1, 0) });
 const bodyAt = (box: Box): Observation => ({ upperBody: { box, score: 0.8, source: 'person' } });
 
+/** A photo of `source`, without time or place. */
+const photo = (store: Store, source: 'immich' | 'folder', sourceId: string, contentHash: string) =>
+  store.assets.upsert({ source, sourceId, contentHash, capturedAt: null, latitude: null, longitude: null });
+
 const LEFT: Box = [0, 0, 100, 100];
 const RIGHT: Box = [300, 0, 400, 100];
 const MIDDLE: Box = [150, 0, 250, 100];
@@ -20,22 +24,8 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
   it('carries person, assigner, dismissal, links, exemplars and cover to the same face; a face gone takes its own', () => {
     const store = Store.open(tempDb());
     try {
-      const asset = store.assets.upsert({
-        source: 'immich',
-        sourceId: 'photo',
-        contentHash: 'h1',
-        capturedAt: null,
-        latitude: null,
-        longitude: null,
-      });
-      const other = store.assets.upsert({
-        source: 'immich',
-        sourceId: 'other',
-        contentHash: 'h2',
-        capturedAt: null,
-        latitude: null,
-        longitude: null,
-      });
+      const asset = photo(store, 'immich', 'photo', 'h1');
+      const other = photo(store, 'immich', 'other', 'h2');
       const [left, right, middle, body] = store.observations.replaceForAsset(asset.id, [
         faceAt(LEFT),
         faceAt(RIGHT),
@@ -101,14 +91,7 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
   it('carries the user’s word to a face whose box moved (the photo cropped) by its vector, and to no other face', () => {
     const store = Store.open(tempDb());
     try {
-      const asset = store.assets.upsert({
-        source: 'folder',
-        sourceId: 'cropped.jpg',
-        contentHash: 'h1',
-        capturedAt: null,
-        latitude: null,
-        longitude: null,
-      });
+      const asset = photo(store, 'folder', 'cropped.jpg', 'h1');
       const seen = (box: Box, ...vector: number[]) =>
         clearFace(box, { model: 'm1', vector: Float32Array.from(vector) });
       const [ann, bob, gone] = store.observations.replaceForAsset(asset.id, [
