@@ -244,6 +244,14 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE assets ADD COLUMN edits_read INTEGER NOT NULL DEFAULT 1;
   CREATE INDEX assets_edits_unread ON assets(source) WHERE edits_read = 0;
   `,
+  // A photo analysed again gets new observation rows; an observation it sees again names its successor here, so that
+  // the edit history, which names observations by id, still finds the face an earlier edit touched (undo).
+  `
+  CREATE TABLE observation_successors (
+    id INTEGER PRIMARY KEY,
+    successor INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

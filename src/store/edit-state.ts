@@ -197,3 +197,37 @@ export class EditStateRepository {
     return new Set(ids.filter((id) => get.get(id) !== undefined));
   }
 }
+
+/** Every observation id an EditState names: its keys, covers, exemplars and constraint ends. */
+export function observationIdsOf(state: EditState): number[] {
+  const ids = new Set(Object.keys(state.observations).map(Number));
+  for (const p of Object.values(state.people)) {
+    if (!p) continue;
+    if (p.cover !== null) ids.add(p.cover);
+    for (const e of p.exemplars) ids.add(e);
+  }
+  for (const c of state.constraints) ids.add(c.a).add(c.b);
+  return [...ids];
+}
+
+/**
+ * `state` with each observation id it names replaced by `current`'s (ids `current` lacks stay): an edit recorded
+ * before its photo was analysed again, told in the observations that stand for those faces now.
+ */
+export function renumberObservations(state: EditState, current: ReadonlyMap<number, number>): EditState {
+  const to = (id: number) => current.get(id) ?? id;
+  const people: EditState['people'] = {};
+  for (const [id, p] of Object.entries(state.people)) {
+    people[id] = p && {
+      ...p,
+      cover: p.cover === null ? null : to(p.cover),
+      exemplars: p.exemplars.map(to).sort((x, y) => x - y),
+    };
+  }
+  const observations: EditState['observations'] = {};
+  for (const [id, o] of Object.entries(state.observations)) observations[String(to(Number(id)))] = o;
+  const constraints = state.constraints
+    .map((c) => ({ ...c, a: Math.min(to(c.a), to(c.b)), b: Math.max(to(c.a), to(c.b)) }))
+    .sort((x, y) => x.a - y.a || x.b - y.b || (x.kind < y.kind ? -1 : 1));
+  return { people, observations, suggestions: state.suggestions, constraints };
+}

@@ -161,12 +161,14 @@ export class ObservationRepository {
       this.db.prepare(`UPDATE ${table} SET observation_id = ? WHERE observation_id = ?`),
     );
     const cover = this.db.prepare('UPDATE people SET cover_observation_id = ? WHERE cover_observation_id = ?');
+    const successor = this.db.prepare('INSERT OR REPLACE INTO observation_successors (id, successor) VALUES (?, ?)');
     for (const o of before) {
       const next = pairs.get(o.id);
       if (next === undefined) continue;
       keep.run(o.id, next);
       for (const move of moves) move.run(next, o.id);
       cover.run(next, o.id);
+      successor.run(o.id, next);
     }
     // a constraint moves when each of its ends is carried or lies on another photo; an end that is gone takes it along
     const old = new Set(before.map((o) => o.id));
@@ -211,6 +213,24 @@ export class ObservationRepository {
       );
       return Number(result.lastInsertRowid);
     });
+  }
+
+  /**
+   * What each of `ids` is now: itself, or the observation that took its place when its photo was analysed again
+   * (followed through every later analysis). An id whose photo left, or whose face was not seen again, maps to itself.
+   */
+  currentIds(ids: readonly number[]): Map<number, number> {
+    const next = this.db.prepare<[number], { successor: number }>(
+      'SELECT successor FROM observation_successors WHERE id = ?',
+    );
+    const current = new Map<number, number>();
+    for (const id of ids) {
+      let at = id;
+      // ids only grow along a chain (a successor is always inserted after what it succeeds), so this ends
+      for (let step = next.get(at); step && step.successor > at; step = next.get(at)) at = step.successor;
+      current.set(id, at);
+    }
+    return current;
   }
 
   /** Every observation in id order; with `vectors`, their embeddings too. */

@@ -130,6 +130,41 @@ describe.skipIf(!HAS_FIXTURES)('edits made on the review page survive a full re-
     expect(undone.json.people.find((p) => p.id === edits.compreface)?.observations).toBe(6);
   });
 
+  /** Rewrites every JPEG in `dir` as digiKam or exiftool write tags: a comment segment after its start, every pixel the same. */
+  const writeComments = (dir: string) => {
+    for (const file of readdirSync(dir)) {
+      const bytes = readFileSync(join(dir, file));
+      const comment = Buffer.from('tagged by the user');
+      const segment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, comment.length + 2]), comment]);
+      writeFileSync(join(dir, file), Buffer.concat([bytes.subarray(0, 2), segment, bytes.subarray(2)]));
+    }
+  };
+
+  it('undoes an edit made before its photos were analysed again', async () => {
+    const { library, db } = fresh();
+    for (const dir of ['kit_harington', 'obama'])
+      cpSync(fixture(`people/${dir}`), join(library, dir), { recursive: true });
+    await scan(db, library);
+    const edit = inStore(db, (store, people) => ({
+      kit: faceOn(store, 'kit_harington/kit_harington_1.jpg').personId!,
+      elsewhere: people.move([faceOn(store, 'kit_harington/kit_harington_3.jpg').id], null, 'Somebody else'),
+    }));
+    writeComments(join(library, 'kit_harington'));
+    expect((await scan(db, library)).summary).toMatchObject({ analysed: 3, changed: 0 });
+    inStore(db, (store, people) => {
+      people.undo(people.history().find((e) => e.kind === 'move')!.id);
+      expect(faceOn(store, 'kit_harington/kit_harington_3.jpg')).toMatchObject({
+        personId: edit.kit,
+        assignedBy: 'cluster',
+      });
+      expect(store.people.get(edit.elsewhere)).toBeUndefined();
+      expect(store.constraints.list()).toEqual([]);
+    });
+    const again = await scan(db, library, true);
+    expect(again.summary.changed).toBe(0);
+    expect(again.json.people.find((p) => p.id === edit.kit)?.observations).toBe(3);
+  });
+
   it('keeps every person and every edit when the files are rewritten with their pixels (metadata written in)', async () => {
     const { library, db } = fresh();
     for (const dir of ['kit_harington', 'obama'])
@@ -143,15 +178,7 @@ describe.skipIf(!HAS_FIXTURES)('edits made on the review page survive a full re-
       people.dismiss([dismissed.id]);
       return { kit, elsewhere, obama: faceOn(store, 'obama/obama_1.jpg').personId!, people: libraryJson(store).people };
     });
-    // as digiKam or exiftool write tags: a comment segment after the JPEG's start, every pixel the same
-    for (const dir of ['kit_harington', 'obama']) {
-      for (const file of readdirSync(join(library, dir))) {
-        const bytes = readFileSync(join(library, dir, file));
-        const comment = Buffer.from('tagged by the user');
-        const segment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, comment.length + 2]), comment]);
-        writeFileSync(join(library, dir, file), Buffer.concat([bytes.subarray(0, 2), segment, bytes.subarray(2)]));
-      }
-    }
+    for (const dir of ['kit_harington', 'obama']) writeComments(join(library, dir));
     const again = await scan(db, library);
     expect(again.summary).toMatchObject({ analysed: 8, changed: 0 });
     expect(again.json.people).toEqual(edits.people);

@@ -123,4 +123,24 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
       store.close();
     }
   });
+
+  it('tells what each old observation is now, through every analysis since', () => {
+    const store = Store.open(tempDb());
+    try {
+      const asset = photo(store, 'folder', 'twice.jpg', 'h1');
+      const [left, right] = store.observations.replaceForAsset(asset.id, [faceAt(LEFT), faceAt(RIGHT)]);
+      const [again] = store.observations.replaceForAsset(asset.id, [faceAt(LEFT)]);
+      const [third] = store.observations.replaceForAsset(asset.id, [faceAt([2, 0, 102, 100])]);
+      expect(store.observations.currentIds([left, right, again, 999])).toEqual(
+        new Map([
+          [left, third],
+          [right, right],
+          [again, third],
+          [999, 999],
+        ]),
+      );
+    } finally {
+      store.close();
+    }
+  });
 });
