@@ -1,14 +1,15 @@
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { cpuBudget } from './cpu-budget.js';
 
 /**
  * The engine puts photos through the models one at a time (decoding runs beside it), so a model's own threads are
  * what puts a second core to work on inference. On the 2-core EPYC, `scan` of 156 1440-px previews (faces and
  * bodies) took 21.2–22.4 s with one thread and 17.3–18.8 s with two, the same people found (three runs each,
  * alternating; docs/perception-speed.md). More than four was not measured. The small models (UltraFace, the
- * landmarks) run on one thread whatever this says (MODEL_TUNING in src/models/session.ts).
+ * landmarks) run on one thread whatever this says (MODEL_TUNING in src/models/session.ts). A container's CPU quota
+ * counts (cpuBudget): two threads under a 1-CPU quota are throttled, and were slower than one.
  */
-export const DEFAULT_INTRA_OP_THREADS = Math.min(availableParallelism(), 4);
+export const DEFAULT_INTRA_OP_THREADS = Math.min(cpuBudget(), 4);
 
 /** Every threshold is named here with the fixture measurement behind its default (see the perception files). */
 export const ConfigSchema = z.strictObject({

@@ -4,7 +4,7 @@
  * memory, while this thread waits (the passes are synchronous). Small sets take the exact table right here.
  */
 
-import { availableParallelism } from 'node:os';
+import { cpuBudget } from '../config/cpu-budget.js';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { IvfOptions } from '../recognition/ivf.js';
 import { emptyTable, exactKnnTable, type KnnTable, type QueryRows } from '../recognition/knn.js';
@@ -93,7 +93,7 @@ export function knnTable(
     outIndex: table.index.buffer as SharedArrayBuffer,
     outDistance: table.distance.buffer as SharedArrayBuffer,
     control,
-    threads: options.threads ?? availableParallelism(),
+    threads: options.threads ?? cpuBudget(),
     ivf: exactBase ? { ...options.ivf, lists: 1 } : (options.ivf ?? {}),
     port: port2,
   };
