@@ -161,9 +161,12 @@ export class RecognitionService {
     };
   }
 
-  /** The store's people; those linked to a host's person (Immich) are held there until the host removes them. */
+  /**
+   * The store's people; those linked to a host's person (Immich) are held there until the host removes them. A
+   * creation still in flight (no Immich id yet) holds nothing: its settling removes the person there if it is empty.
+   */
   private peopleForRecognition(): RecognitionPerson[] {
-    const linked = new Set(this.store.immich.people().map((link) => link.personId));
+    const linked = new Set(this.store.immich.people().flatMap((link) => (link.immichId ? [link.personId] : [])));
     return this.store.people.list().map((p) => ({ ...p, held: linked.has(p.id) }));
   }
 
