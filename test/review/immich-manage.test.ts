@@ -178,6 +178,28 @@ describe.skipIf(!HAS_FIXTURES)('review page against Immich, manage mode', () => 
     await fixedPoint(cycle);
   });
 
+  it('undoes a move after the photo was edited in Immich and analysed again', async () => {
+    const { app, store, personOf, cycle } = await written();
+    const [obama, kit] = [personOf('obama'), personOf('kit_harington')];
+    const face = store.observations.ofPerson(kit.person.id).find((o) => store.immich.face(o.id))!;
+    const immichFace = store.immich.face(face.id)!.immichFaceId;
+    const assetId = sourceIdOf(store, face.assetId);
+    const moved = await edit(app, '/api/faces/move', { faces: [face.id], to: obama.person.id, name: null });
+    // the user edits the photo in Immich: a new checksum, so the sidecar analyses it again (new observation rows)
+    immich!.fake.asset(assetId)!.checksum = `edited-${assetId}`;
+    immich!.fake.touchAsset(assetId);
+    expect(await cycle()).toMatchObject({ analysed: 1 });
+    const [now] = store.observations.forAsset(face.assetId);
+    expect(now.id).not.toBe(face.id);
+    expect(now).toMatchObject({ personId: obama.person.id, assignedBy: 'user' });
+
+    await edit(app, `/api/history/${moved.undo}/undo`, {});
+    expect(immich!.fake.face(immichFace)!.personId).toBe(kit.immichId);
+    expect(store.observations.byIds([now.id], { vectors: false })[0].personId).toBe(kit.person.id);
+    expect(store.immich.face(now.id)).toMatchObject({ immichFaceId: immichFace, immichPersonId: kit.immichId });
+    await fixedPoint(cycle);
+  });
+
   it('moves faces to a new named person: created in Immich with them; the undo deletes it', async () => {
     const { app, store, personOf, cycle } = await written();
     const obama = personOf('obama');

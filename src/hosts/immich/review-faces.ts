@@ -39,10 +39,18 @@ export interface ImmichEditRecord {
 
 const RECORD_PREFIX = 'immich.review.edit.';
 
-/** The record of edit `editId`'s Immich side; undefined for an edit not made on the page against Immich. */
+/**
+ * The record of edit `editId`'s Immich side, its faces named by the observations that stand for them now; undefined for
+ * an edit not made on the page against Immich.
+ */
 export function readEditRecord(store: Store, editId: number): ImmichEditRecord | undefined {
   const text = store.checkpoints.get(`${RECORD_PREFIX}${editId}`);
-  return text === undefined ? undefined : (JSON.parse(text) as ImmichEditRecord);
+  if (text === undefined) return undefined;
+  const record = JSON.parse(text) as ImmichEditRecord;
+  if (!record.faces) return record;
+  // told in today's observations: a photo analysed again since (edited in Immich) has new rows for its faces
+  const now = store.observations.currentIds(record.faces.map((c) => c.observationId));
+  return { ...record, faces: record.faces.map((c) => ({ ...c, observationId: now.get(c.observationId)! })) };
 }
 
 export function writeEditRecord(store: Store, editId: number, record: ImmichEditRecord): void {
