@@ -11,6 +11,16 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), 'reanalysis-')), 'people.db
 const faceAt = (box: Box, model = 'm1'): Observation => clearFace(box, { model, vector: Float32Array.of(1, 0) });
 const bodyAt = (box: Box): Observation => ({ upperBody: { box, score: 0.8, source: 'person' } });
 
+/** Runs `work` on a new store, closed afterwards. */
+function inFreshStore(work: (store: Store) => void): void {
+  const store = Store.open(tempDb());
+  try {
+    work(store);
+  } finally {
+    store.close();
+  }
+}
+
 /** A photo of `source`, without time or place. */
 const photo = (store: Store, source: 'immich' | 'folder', sourceId: string, contentHash: string) =>
   store.assets.upsert({ source, sourceId, contentHash, capturedAt: null, latitude: null, longitude: null });
@@ -22,8 +32,7 @@ const BODY: Box = [500, 0, 600, 300];
 
 describe('a photo analysed again keeps what hangs on the faces it sees again', () => {
   it('carries person, assigner, dismissal, links, exemplars and cover to the same face; a face gone takes its own', () => {
-    const store = Store.open(tempDb());
-    try {
+    inFreshStore((store) => {
       const asset = photo(store, 'immich', 'photo', 'h1');
       const other = photo(store, 'immich', 'other', 'h2');
       const [left, right, middle, body] = store.observations.replaceForAsset(asset.id, [
@@ -83,14 +92,11 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
       expect(store.immich.face(newLeft)).toMatchObject({ immichFaceId: 'f-left', origin: 'user' });
       expect(store.immich.face(newRight)).toMatchObject({ immichFaceId: 'f-right', origin: 'created' });
       expect(store.immich.faces()).toHaveLength(2);
-    } finally {
-      store.close();
-    }
+    });
   });
 
   it('carries the user’s word to a face whose box moved (the photo cropped) by its vector, and to no other face', () => {
-    const store = Store.open(tempDb());
-    try {
+    inFreshStore((store) => {
       const asset = photo(store, 'folder', 'cropped.jpg', 'h1');
       const seen = (box: Box, ...vector: number[]) =>
         clearFace(box, { model: 'm1', vector: Float32Array.from(vector) });
@@ -119,14 +125,11 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
       expect(now.get(newBob)).toMatchObject({ personId: other, assignedBy: 'cluster' });
       // cosine 0.71 to the face cut away and 0.70 to Ann's: too far to be taken for either
       expect(now.get(stranger)).toMatchObject({ personId: null, assignedBy: null });
-    } finally {
-      store.close();
-    }
+    });
   });
 
   it('tells what each old observation is now, through every analysis since', () => {
-    const store = Store.open(tempDb());
-    try {
+    inFreshStore((store) => {
       const asset = photo(store, 'folder', 'twice.jpg', 'h1');
       const [left, right] = store.observations.replaceForAsset(asset.id, [faceAt(LEFT), faceAt(RIGHT)]);
       const [again] = store.observations.replaceForAsset(asset.id, [faceAt(LEFT)]);
@@ -139,8 +142,6 @@ describe('a photo analysed again keeps what hangs on the faces it sees again', (
           [999, 999],
         ]),
       );
-    } finally {
-      store.close();
-    }
+    });
   });
 });
