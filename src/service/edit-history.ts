@@ -1,11 +1,4 @@
-import {
-  constraintKey,
-  observationIdsOf,
-  renumberObservations,
-  type EditScope,
-  type EditState,
-  type ObservationState,
-} from '../store/edit-state.js';
+import { constraintKey, type EditScope, type EditState, type ObservationState } from '../store/edit-state.js';
 import type { EditActor, EditKind, EditRecord } from '../store/history.js';
 import type { Store } from '../store/store.js';
 
@@ -119,10 +112,8 @@ export class EditHistory {
       }
       if (edit.kind === 'undo') throw new Error(`edit #${edit.id} is an undo itself; it cannot be undone`);
       if (edit.undoneAt !== null) throw new Error(`edit #${edit.id} (${edit.summary}) is already undone`);
-      // told in today's observations: a photo analysed since has new rows for the faces it saw again
-      const before = this.asOfNow(edit.before);
-      const after = this.asOfNow(edit.after);
-      this.refuseLaterConflicts(edit, before, after);
+      this.refuseLaterConflicts(edit);
+      const { before, after } = edit;
       const scope = scopeOf(before);
       const current = this.store.editState.capture(scope, before);
       this.restore(edit, before, after, current);
@@ -139,18 +130,11 @@ export class EditHistory {
     });
   }
 
-  /** `state` with the observations it names as they are now (see ObservationRepository.currentIds). */
-  private asOfNow(state: EditState): EditState {
-    return renumberObservations(state, this.store.observations.currentIds(observationIdsOf(state)));
-  }
-
-  private refuseLaterConflicts(edit: EditRecord, before: EditState, after: EditState): void {
-    const changed = changedKeys(before, after);
+  private refuseLaterConflicts(edit: EditRecord): void {
+    const changed = changedKeys(edit.before!, edit.after!);
     const blocking = this.store.history
       .standingUserEditsAfter(edit.id)
-      .filter((later) =>
-        [...touchedKeys(this.asOfNow(later.before!), this.asOfNow(later.after!))].some((k) => changed.has(k)),
-      )
+      .filter((later) => [...touchedKeys(later.before!, later.after!)].some((k) => changed.has(k)))
       .reverse();
     if (blocking.length === 0) return;
     throw new Error(

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { EditState } from './edit-state.js';
+import { observationIdsOf, renumberObservations, type EditState } from './edit-state.js';
 
 export type EditActor = 'user' | 'machine';
 
@@ -18,7 +18,10 @@ export type EditKind =
   | 'recluster'
   | 'assign';
 
-/** One journaled edit, with the state of the rows it touched (null for a machine run). */
+/**
+ * One journaled edit, with the state of the rows it touched (null for a machine run), told in today's observations: a
+ * photo analysed again since has new rows for the faces it saw again (ObservationRepository.currentIds).
+ */
 export interface EditRecord {
   id: number;
   at: number;
@@ -44,15 +47,23 @@ interface RawEdit {
   undone_at: number | null;
 }
 
-function toRecord(r: RawEdit, withState: boolean): EditRecord {
+/** Maps observation ids to the rows that stand for them now. */
+type CurrentIds = (ids: readonly number[]) => ReadonlyMap<number, number>;
+
+function toRecord(r: RawEdit, withState: boolean, currentIds: CurrentIds): EditRecord {
+  const state = (json: string | null): EditState | null => {
+    if (!withState || json === null) return null;
+    const parsed = JSON.parse(json) as EditState;
+    return renumberObservations(parsed, currentIds(observationIdsOf(parsed)));
+  };
   return {
     id: r.id,
     at: r.created_at,
     actor: r.actor,
     kind: r.kind,
     summary: r.summary,
-    before: withState && r.before !== null ? (JSON.parse(r.before) as EditState) : null,
-    after: withState && r.after !== null ? (JSON.parse(r.after) as EditState) : null,
+    before: state(r.before),
+    after: state(r.after),
     undoes: r.undoes,
     undoneAt: r.undone_at,
   };
@@ -60,7 +71,10 @@ function toRecord(r: RawEdit, withState: boolean): EditRecord {
 
 /** The journal of edits to people, the user's and the machine's, newest last by id. */
 export class HistoryRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly currentIds: CurrentIds,
+  ) {}
 
   record(
     entry: {
@@ -97,12 +111,12 @@ export class HistoryRepository {
          WHERE ? IS NULL OR id < ? ORDER BY id DESC LIMIT ?`,
       )
       .all(options.before ?? null, options.before ?? null, options.limit ?? -1)
-      .map((r) => toRecord(r, false));
+      .map((r) => toRecord(r, false, this.currentIds));
   }
 
   get(id: number): EditRecord | undefined {
     const raw = this.db.prepare<[number], RawEdit>('SELECT * FROM edits WHERE id = ?').get(id);
-    return raw && toRecord(raw, true);
+    return raw && toRecord(raw, true, this.currentIds);
   }
 
   /** The newest entry's id (0 for an empty history): a mark to ask `userEditsAfter` about later. */
@@ -124,7 +138,7 @@ export class HistoryRepository {
         `SELECT * FROM edits WHERE id > ? AND actor = 'user' AND kind != 'undo' AND undone_at IS NULL ORDER BY id`,
       )
       .all(id)
-      .map((r) => toRecord(r, true));
+      .map((r) => toRecord(r, true, this.currentIds));
   }
 
   /** The newest machine run after `id`, if any. */
@@ -135,7 +149,7 @@ export class HistoryRepository {
          WHERE id > ? AND actor = 'machine' ORDER BY id DESC LIMIT 1`,
       )
       .get(id);
-    return raw && toRecord(raw, false);
+    return raw && toRecord(raw, false, this.currentIds);
   }
 
   markUndone(id: number, now = Date.now()): void {

@@ -41,7 +41,7 @@ export class Store {
     this.immich = new ImmichLinkRepository(db);
     this.libraries = new LibraryRepository(db);
     this.removedLabels = new RemovedLabelRepository(db);
-    this.history = new HistoryRepository(db);
+    this.history = new HistoryRepository(db, (ids) => this.observations.currentIds(ids));
     this.editState = new EditStateRepository(db);
     this.review = new ReviewQueries(db);
   }

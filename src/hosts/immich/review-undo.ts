@@ -52,9 +52,9 @@ export class ImmichUndo {
     const edit = this.store.history.get(editId);
     if (!edit?.before) return;
     const people = Object.keys(edit.before.people).filter((id) => this.store.immich.person(id)?.immichId);
-    const named = Object.keys(edit.before.observations).map(Number);
-    const now = this.store.observations.currentIds(named);
-    const observations = named.filter((id) => this.store.immich.face(now.get(id)!)?.immichPersonId);
+    const observations = Object.keys(edit.before.observations)
+      .map(Number)
+      .filter((id) => this.store.immich.face(id)?.immichPersonId);
     if (people.length === 0 && observations.length === 0) return;
     throw new Error(
       `edit #${editId} (${edit.summary}) was not made on this page against Immich (it came from Immich, or from ` +
