@@ -75,6 +75,10 @@ interface RawSuggestion {
 
 export const constraintKey = (c: Pick<ConstraintState, 'a' | 'b' | 'kind'>) => `${c.a}|${c.b}|${c.kind}`;
 
+/** The order an EditState lists its constraints in: by ends, then kind. */
+const byConstraintOrder = (x: ConstraintState, y: ConstraintState) =>
+  x.a - y.a || x.b - y.b || (x.kind < y.kind ? -1 : 1);
+
 /** Reads and writes the rows of an EditState: the store side of the edit history's undo. */
 export class EditStateRepository {
   constructor(private readonly db: Db) {}
@@ -147,7 +151,7 @@ export class EditStateRepository {
     for (const id of scope.observations) {
       for (const c of ofObservation.all(id, id)) constraints.set(constraintKey(c), c);
     }
-    const sorted = [...constraints.values()].sort((x, y) => x.a - y.a || x.b - y.b || (x.kind < y.kind ? -1 : 1));
+    const sorted = [...constraints.values()].sort(byConstraintOrder);
     return { people, observations, suggestions, constraints: sorted };
   }
 
@@ -228,6 +232,6 @@ export function renumberObservations(state: EditState, current: ReadonlyMap<numb
   for (const [id, o] of Object.entries(state.observations)) observations[String(to(Number(id)))] = o;
   const constraints = state.constraints
     .map((c) => ({ ...c, a: Math.min(to(c.a), to(c.b)), b: Math.max(to(c.a), to(c.b)) }))
-    .sort((x, y) => x.a - y.a || x.b - y.b || (x.kind < y.kind ? -1 : 1));
+    .sort(byConstraintOrder);
   return { people, observations, suggestions: state.suggestions, constraints };
 }
