@@ -42,6 +42,6 @@ VOLUME ["/data"]
 EXPOSE 3031
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.IMMICH_PEOPLE_PORT||3031)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# --initial-old-space-size: see the first lines of src/cli/main.ts (npm start passes it too)
-ENTRYPOINT ["node", "--initial-old-space-size=64", "dist/src/cli/main.js"]
+# --initial-old-space-size and --expose-gc: see the first lines of src/cli/main.ts (npm start passes them too)
+ENTRYPOINT ["node", "--initial-old-space-size=64", "--expose-gc", "dist/src/cli/main.js"]
 CMD ["run"]

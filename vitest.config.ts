@@ -10,6 +10,8 @@ export default defineConfig({
     isolate: false,
     // vitest's default is one worker fewer than the cores, i.e. a single worker on our 2-core machines
     maxWorkers: 2,
+    // as npm start and the container run node: decodeImage's collection hint (src/perception/image/pixel-memory.ts)
+    execArgv: ['--expose-gc'],
     // the daemon's pino logs would drown the test report
     env: { LOG_LEVEL: 'silent' },
   },

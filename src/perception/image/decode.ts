@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { RgbImage } from '../../types.js';
 import { decodeHeif, needsHeifFallback, type RgbaImage } from './heif.js';
+import { freeUnusedPixels } from './pixel-memory.js';
 
 export type DecodeFailure = 'empty' | 'unsupported' | 'too-large' | 'corrupt';
 
@@ -98,6 +99,7 @@ function tooLarge(header: Metadata, maxPixels: number): ImageDecodeError | null 
  */
 export async function decodeImage(input: Buffer | string, options: DecodeOptions): Promise<RgbImage> {
   if (Buffer.isBuffer(input) && input.length === 0) throw new ImageDecodeError('empty', 'empty file (0 bytes)');
+  freeUnusedPixels();
   try {
     const source = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'truncated', animated: false });
     return await toRgb(source.rotate(), options);
