@@ -325,6 +325,9 @@ async function main(): Promise<void> {
       uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
       // glibc's per-thread malloc arenas decide most of the peak RSS (docs/perception-speed.md, "Peak RSS")
       mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+      // npm start and the container run node with --initial-old-space-size=64 (src/cli/main.ts); `npm run bench`
+      // does too, so that the bench times the app as it runs
+      nodeFlags: process.execArgv.filter((flag) => flag.startsWith('--')),
     };
     const n = files.length;
     const mp = { median: median(megapixels), min: Math.min(...megapixels), max: Math.max(...megapixels) };
@@ -341,7 +344,8 @@ async function main(): Promise<void> {
       `  ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ORT intra-op threads ${machine.intraOpThreads} ` +
         `(${machine.intraOpThreadsEach} each with ${options.workers} in flight), ` +
         `libvips threads ${machine.libvipsThreads}, libuv pool ${machine.uvThreadpool}, ` +
-        `MALLOC_ARENA_MAX ${machine.mallocArenaMax ?? 'unset'}`,
+        `MALLOC_ARENA_MAX ${machine.mallocArenaMax ?? 'unset'}, ` +
+        `node flags ${machine.nodeFlags.length > 0 ? machine.nodeFlags.join(' ') : 'none'}`,
     );
     lines.push(
       `  ORT graph optimisation (first worker): ${Object.entries(machine.graphLevels)

@@ -9,9 +9,10 @@ const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
 const FLAGS = ['--initial-old-space-size=64', '--expose-gc'];
 
 describe('the ways the CLI starts', () => {
-  it('give node the same heap flags: npm start and the container', () => {
+  it('give node the same heap flags: npm start, the container, and the bench that times the app', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(scripts.start).toMatch(new RegExp(` node ${FLAGS.join(' ')} dist/src/cli/main\\.js$`));
+    expect(scripts.bench).toMatch(new RegExp(` node ${FLAGS.join(' ')} dist/bench/bench\\.js$`));
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(read('Dockerfile'))?.[1] ?? '[]';
     expect(JSON.parse(entrypoint)).toEqual(['node', ...FLAGS, 'dist/src/cli/main.js']);
   });
