@@ -7,9 +7,10 @@
  * buffer only when it collects that object: left to itself it collects once the outside memory has grown by ~64 MB,
  * so six or seven dead photos wait, and glibc keeps the memory they used. A minor collection (a scavenge: it visits
  * only the objects made since the last one, ~0.3 ms here) before each decode frees a photo dropped before the
- * previous decode, so at most two dead photos wait. Measured on the 2-core EPYC: the bench's two workers peaked at
- * 314–334 MB instead of 353–421, `scan` of 156 previews at 316–327 MB instead of 345–360, neither slower
- * (docs/perception-speed.md, "Dead photos freed before each decode").
+ * previous decode, so at most two dead photos wait. Measured on the 2-core EPYC with the heap flag: the bench's two
+ * workers peaked at 314–340 MB instead of 378–421; `scan` of 156 previews, which decodes photos ahead of the models
+ * (so more of them live long enough to need a full collection), at 316–354 MB instead of 328–360 (medians 330 and
+ * 345); neither slower (docs/perception-speed.md, "Dead photos freed before each decode").
  */
 export type CollectGarbage = (options: { type: 'minor' | 'major' }) => void;
 
