@@ -1,4 +1,4 @@
-import type { Box } from '../types.js';
+import type { Box, Embedding } from '../types.js';
 
 /** Two boxes of the same photo's same content overlap this much (IoU) when they are the same observation. */
 export const SAME_OBSERVATION_IOU = 0.5;
@@ -25,7 +25,7 @@ export interface BoxedObservation {
   kind: 'face' | 'body';
   box: Box;
   /** A face's vector and its model, when it has one: pairs faces whose boxes no longer overlap. */
-  embedding?: { model: string; vector: Float32Array } | null;
+  embedding?: Embedding | null;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
