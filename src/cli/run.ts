@@ -9,6 +9,7 @@ import { createPerception } from '../service/perception.js';
 import { Daemon } from '../service/daemon.js';
 import { startStatusServer } from '../service/http.js';
 import { createLogger } from '../service/logger.js';
+import { RunLockError, takeRunLock, type RunLock } from '../store/run-lock.js';
 import { Store } from '../store/store.js';
 import { runCommandLine, UsageError, type Outcome } from './command-runner.js';
 import { DB_OPTION } from './store-file.js';
@@ -79,6 +80,15 @@ async function runSidecar(options: RunOptions, deps: RunDependencies): Promise<n
   log.info({ version: info.version, mode: config.immich.mode }, 'connected to Immich');
 
   const perception = await createPerception(config);
+  // one sidecar per store: the write-back's exactly-once records hold for one writer
+  let lock: RunLock;
+  try {
+    lock = takeRunLock(dbPath);
+  } catch (error) {
+    if (!(error instanceof RunLockError)) throw error;
+    process.stderr.write(`immich-people: ${error.message}\n`);
+    return 1;
+  }
   const store = Store.open(dbPath);
   const sync = new ImmichSync(
     store,
@@ -139,5 +149,6 @@ async function runSidecar(options: RunOptions, deps: RunDependencies): Promise<n
     process.off('SIGINT', stop);
     server?.close();
     store.close();
+    lock.release();
   }
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../src/cli/run.js';
 import { loadConfig } from '../../src/config/load.js';
 import { requiredPermissions } from '../../src/hosts/immich/connection.js';
+import { takeRunLock } from '../../src/store/run-lock.js';
 import { startFakeImmich, type RunningFakeImmich } from '../fakes/immich/index.js';
 import { fixture, HAS_FIXTURES, HAS_MODELS } from '../helpers/fixtures.js';
 
@@ -72,6 +73,28 @@ describe('immich-people run', () => {
     expect(immich.fake.people()).toHaveLength(1);
     expect(immich.fake.facesOfPerson(immich.fake.people()[0].id)).toHaveLength(3);
   });
+
+  it.skipIf(!HAS_FIXTURES || !HAS_MODELS)(
+    'writes nothing while another run holds the store, and runs once that one has ended',
+    async () => {
+      immich = startFakeImmich({
+        version: '2.5.6',
+        photos: Object.fromEntries(
+          ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
+        ),
+      });
+      await immich.fake.ready();
+      const stderr = captureStderr();
+      const db = join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+      const other = takeRunLock(db); // a sidecar already running on this store
+      expect(await runCommand(['--once', '--db', db], { config: configFor(immich) })).toBe(1);
+      expect(stderr.join('')).toContain('another immich-people run is using this store');
+      expect(immich.fake.writes()).toEqual([]);
+      other.release();
+      expect(await runCommand(['--once', '--db', db], { config: configFor(immich) })).toBe(0);
+      expect(immich.fake.facesOfPerson(immich.fake.people()[0].id)).toHaveLength(3);
+    },
+  );
 
   it.skipIf(!HAS_FIXTURES || !HAS_MODELS)(
     "stops on a permission revoked mid-run, printing Immich's reason",
