@@ -27,6 +27,20 @@ function captureStderr(): string[] {
   return lines;
 }
 
+const freshDb = () => join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+
+/** A fake Immich of that version holding three photos of one person, ready to be read. */
+async function immichWithObama(version: string): Promise<RunningFakeImmich> {
+  const running = startFakeImmich({
+    version,
+    photos: Object.fromEntries(
+      ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
+    ),
+  });
+  await running.fake.ready();
+  return running;
+}
+
 const configFor = (running: RunningFakeImmich) =>
   loadConfig({ env: { IMMICH_URL: 'http://immich.test', IMMICH_API_KEY: running.apiKey, IMMICH_PEOPLE_PORT: '0' } });
 
@@ -50,7 +64,7 @@ describe('immich-people run', () => {
     immich.fake.setPermissions(requiredPermissions('manage', false).filter((p) => p !== Permission.PersonCreate));
     const stderr = captureStderr();
     expect(
-      await runCommand(['--once', '--db', join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db')], {
+      await runCommand(['--once', '--db', freshDb()], {
         config: configFor(immich),
       }),
     ).toBe(1);
@@ -60,15 +74,9 @@ describe('immich-people run', () => {
   });
 
   it.skipIf(!HAS_FIXTURES || !HAS_MODELS)('does one full cycle with --once and exits 0', async () => {
-    immich = startFakeImmich({
-      version: '2.5.6',
-      photos: Object.fromEntries(
-        ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
-      ),
-    });
-    await immich.fake.ready();
+    immich = await immichWithObama('2.5.6');
     captureStderr();
-    const db = join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+    const db = freshDb();
     expect(await runCommand(['--once', '--db', db], { config: configFor(immich) })).toBe(0);
     expect(immich.fake.people()).toHaveLength(1);
     expect(immich.fake.facesOfPerson(immich.fake.people()[0].id)).toHaveLength(3);
@@ -77,15 +85,9 @@ describe('immich-people run', () => {
   it.skipIf(!HAS_FIXTURES || !HAS_MODELS)(
     'writes nothing while another run holds the store, and runs once that one has ended',
     async () => {
-      immich = startFakeImmich({
-        version: '2.5.6',
-        photos: Object.fromEntries(
-          ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
-        ),
-      });
-      await immich.fake.ready();
+      immich = await immichWithObama('2.5.6');
       const stderr = captureStderr();
-      const db = join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+      const db = freshDb();
       const other = takeRunLock(db); // a sidecar already running on this store
       expect(await runCommand(['--once', '--db', db], { config: configFor(immich) })).toBe(1);
       expect(stderr.join('')).toContain('another immich-people run is using this store');
@@ -99,16 +101,10 @@ describe('immich-people run', () => {
   it.skipIf(!HAS_FIXTURES || !HAS_MODELS)(
     "stops on a permission revoked mid-run, printing Immich's reason",
     async () => {
-      immich = startFakeImmich({
-        version: '3.2.2',
-        photos: Object.fromEntries(
-          ['obama_1', 'obama_2', 'obama_3'].map((name) => [name, fixture(`people/obama/${name}.jpg`)]),
-        ),
-      });
-      await immich.fake.ready();
+      immich = await immichWithObama('3.2.2');
       const stderr = captureStderr();
       const running = immich;
-      const db = join(mkdtempSync(join(tmpdir(), 'run-')), 'p.db');
+      const db = freshDb();
       const onWrite = () => running.fake.revoke(Permission.FaceCreate); // after the start-up check, before any face
       expect(await runCommand(['--once', '--db', db], { config: configFor(immich), onWrite })).toBe(1);
       expect(stderr.join('')).toContain('create face: Immich answered 403: Missing required permission: face.create');
